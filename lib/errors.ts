@@ -1,0 +1,41 @@
+/** Every refusal the product makes, with the HTTP status each door answers it with. */
+export const ERROR_STATUS = {
+  MalformedBody: 400,
+  UnsupportedContentType: 400,
+  MissingField: 400,
+  MissingSignature: 401,
+  SignatureMismatch: 401,
+  UnsupportedSignatureVersion: 401,
+  UntrustedKeyUrl: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  IdempotencyConflict: 409,
+  BodyTooLarge: 413,
+  KeyUnavailable: 503,
+  StoreUnavailable: 503,
+  DeadlineExceeded: 503,
+} as const;
+
+export type CallbackErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * A refusal with a stable `code` (what programs switch on) and a `message` for a human. The message
+ * never carries a secret: no signature value, key material or credential.
+ */
+export class CallbackError extends Error {
+  readonly code: CallbackErrorCode;
+
+  constructor(code: CallbackErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CallbackError';
+    this.code = code;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isCallbackError(error: unknown): error is CallbackError {
+  return error instanceof CallbackError;
+}

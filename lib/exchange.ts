@@ -1,0 +1,39 @@
+/**
+ * The one request/answer shape every door speaks. Platform adapters translate their events into a
+ * `CallbackRequest` and a `CallbackResponse` back; nothing platform-specific goes past this file.
+ */
+export interface CallbackRequest {
+  method: string;
+  /** The request path exactly as received, still percent-encoded. */
+  rawPath: string;
+  /** The raw query without its `?`, or null when the URL had none. Never re-serialized. */
+  rawQuery: string | null;
+  /** Header names in lower case; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** The raw body bytes. */
+  body: Buffer;
+  /**
+   * Set by doors that cannot see the raw query (FC 3.0 hands over parsed parameters only) and had to
+   * rebuild it. Diagnostics and logs report it, since a rebuilt query may differ from what OSS signed.
+   */
+  queryReconstructed?: boolean;
+}
+
+export interface CallbackResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A JSON answer with the `Content-Length` OSS requires. */
+export function jsonResponse(status: number, payload: unknown): CallbackResponse {
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+    },
+    body,
+  };
+}
