@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 export interface CommandIo {
-  stdout: (text: string) => void;
+  stdout: (text: string | Uint8Array) => void;
   stderr: (text: string) => void;
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;

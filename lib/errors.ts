@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   MethodNotAllowed: 405,
   IdempotencyConflict: 409,
   BodyTooLarge: 413,
+  InternalError: 500,
+  Misconfigured: 500,
   KeyUnavailable: 503,
   StoreUnavailable: 503,
   DeadlineExceeded: 503,

@@ -1,0 +1,54 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keyFingerprint } from '../../lib/protocol/rsa.js';
+import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
+
+export const DEV_KEY_FILES = { privateKey: 'private.pem', publicKey: 'public.pem', trustedKeys: 'trusted-keys.json' } as const;
+
+export const command: Command = {
+  summary: 'make a development key pair and a trusted-keys file for it',
+  usage: `Usage: oss-callback keygen --out DIR [--key-url URL] [--bits N] [--force]
+
+Writes an RSA key pair for development and tests, and a trusted-keys JSON that pins its public half
+under a key URL, for OSS_CALLBACK_TRUSTED_KEYS. Never trust a development key in production.
+
+  DIR/private.pem         the private key (mode 0600): signs callbacks with 'oss-callback sign'
+  DIR/public.pem          the public key
+  DIR/trusted-keys.json   {"<key url>": "<public PEM>"}
+
+Options:
+  --out DIR        folder to write to (created if missing)
+  --key-url URL    the URL the key is pinned under (default https://oss-callback.dev.invalid/dev-key.pem);
+                   it only names the key, nothing ever fetches it
+  --bits N         modulus size (default 2048; OSS's own key is 512)
+  --force          overwrite existing files
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      { out: { type: 'string' }, 'key-url': { type: 'string' }, bits: { type: 'string' }, force: { type: 'boolean' } },
+      false,
+    );
+    const out = requireOption(values.out, 'out');
+    const keyUrl = values['key-url'] ?? 'https://oss-callback.dev.invalid/dev-key.pem';
+    const bits = Number(values.bits ?? 2048);
+    if (!Number.isInteger(bits) || bits < 512 || bits > 8192) throw new UsageError('--bits must be a whole number from 512 to 8192');
+    const paths = Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(out, file)])) as Record<keyof typeof DEV_KEY_FILES, string>;
+    const existing = Object.values(paths).filter((path) => existsSync(path));
+    if (existing.length && !values.force) throw new UsageError(`${existing.join(', ')} already exist; pass --force to overwrite`);
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+    const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    mkdirSync(out, { recursive: true });
+    writeFileSync(paths.privateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(paths.publicKey, publicPem);
+    writeFileSync(paths.trustedKeys, `${JSON.stringify({ [keyUrl]: publicPem }, null, 2)}\n`);
+    io.stdout(
+      `wrote ${paths.privateKey}, ${paths.publicKey} and ${paths.trustedKeys}\n` +
+        `key url: ${keyUrl}\nkey sha-256: ${keyFingerprint(publicKey)}\n\n` +
+        `trust it:  export OSS_CALLBACK_TRUSTED_KEYS=${paths.trustedKeys}\n` +
+        `sign with: oss-callback sign --key ${paths.privateKey} --key-url ${keyUrl} --url http://127.0.0.1:9000/callback --body 'bucket=b&object=o'\n`,
+    );
+    return EXIT.ok;
+  },
+};

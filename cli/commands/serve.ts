@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from '../../lib/config.js';
+import { startLocalServer } from '../../lib/platforms/node-http.js';
+import { EXIT, parseCommandArgs, type Command } from '../args.js';
+
+export const command: Command = {
+  summary: 'run the receiver as a local HTTP server',
+  usage: `Usage: oss-callback serve [--port N] [--host ADDR]
+
+Runs the callback receiver as a plain Node HTTP server. It accepts the callback on any path (the path
+is part of what OSS signs), answers GET /healthz, and logs one JSON line per callback.
+
+Options:
+  --port N      port to listen on (default: $PORT or 9000; 0 picks a free port)
+  --host ADDR   address to bind (default: 127.0.0.1; use 0.0.0.0 to accept callbacks from outside)
+
+Environment:
+  UPLOAD_STORE               sqlite:<path> (default sqlite:./data/uploads.db) | memory:
+                             | dynamodb:<table> | tablestore:<instance>/<table>
+  OSS_CALLBACK_TRUSTED_KEYS  JSON file {"<key url>": "<PEM>"} of extra pinned keys (dev, simulator)
+  OSS_CALLBACK_MAX_BODY      largest body accepted, in bytes (default 65536)
+  OSS_CALLBACK_DEADLINE_MS   answer before this many ms (default 4000; OSS waits 5000)
+  LOG_LEVEL                  debug | info | warn | error | silent (default info)
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' } }, false);
+    let config;
+    try {
+      config = loadConfig(values.port === undefined ? io.env : { ...io.env, PORT: values.port });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        io.stderr(`oss-callback serve: ${error.message}\n`);
+        return EXIT.usage;
+      }
+      throw error;
+    }
+    const server = await startLocalServer({ config, host: values.host });
+    io.stderr(`oss-callback receiver on ${server.url} (store ${server.store.description}); Ctrl-C stops it\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,66 @@
+import type { KeyObject } from 'node:crypto';
+import { loadTrustedKeysFile } from './protocol/trusted-keys.js';
+
+/** Everything the receiver reads from its environment, validated once per cold start. */
+export interface Config {
+  /** `sqlite:<path>` | `memory:` | `dynamodb:<table>` | `tablestore:<instance>/<table>`. */
+  store: string;
+  /** Extra pinned keys from the file named by OSS_CALLBACK_TRUSTED_KEYS (the official key is always pinned). */
+  trustedKeys: ReadonlyMap<string, KeyObject>;
+  trustedKeysFile: string | null;
+  /** Bodies above this many bytes are refused while reading. */
+  maxBodyBytes: number;
+  /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
+  deadlineMs: number;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
+export const DEFAULTS = { maxBodyBytes: 65_536, deadlineMs: 4_000, port: 9_000 } as const;
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
+  let trustedKeys: ReadonlyMap<string, KeyObject> = new Map();
+  if (trustedKeysFile) {
+    try {
+      trustedKeys = loadTrustedKeysFile(trustedKeysFile);
+    } catch (error) {
+      throw new ConfigError(`OSS_CALLBACK_TRUSTED_KEYS: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  return {
+    store: env.UPLOAD_STORE || DEFAULT_STORE,
+    trustedKeys,
+    trustedKeysFile,
+    // OSS callback bodies are small; 1 MiB is far past any real template.
+    maxBodyBytes: integer(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, 1, 1_048_576),
+    // Past 4800 ms there is no time left to answer before OSS's 5 s cut-off.
+    deadlineMs: integer(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, 100, 4_800),
+    port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
+    logLevel: logLevel as Config['logLevel'],
+  };
+}

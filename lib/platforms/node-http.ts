@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.js';
+import { CallbackError } from '../errors.js';
+import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
+import { jsonLogger, type Logger } from '../logger.js';
+import { KeyCache } from '../protocol/key-cache.js';
+import { pinnedKeys } from '../protocol/trusted-keys.js';
+import { KeyResolver } from '../protocol/verify.js';
+import { createReceiver, type Receiver } from '../receiver.js';
+import { openStore } from '../store/open-store.js';
+import type { UploadStore } from '../store/port.js';
+
+/** Split a request target into the raw path and raw query, keeping both exactly as sent. */
+export function splitTarget(target: string): { rawPath: string; rawQuery: string | null } {
+  // Absolute-form targets (`POST http://host/path`) are legal HTTP/1.1; the path starts after the host.
+  const path = /^https?:\/\//i.test(target) ? target.replace(/^https?:\/\/[^/?]*/i, '') || '/' : target;
+  const mark = path.indexOf('?');
+  return mark === -1 ? { rawPath: path, rawQuery: null } : { rawPath: path.slice(0, mark), rawQuery: path.slice(mark + 1) };
+}
+
+export function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+/** Read the body, refusing it as soon as it passes `maxBytes` (the declared length is checked first). */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new CallbackError('BodyTooLarge', `the body is larger than ${maxBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
+  if (Number(req.headers['content-length']) > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, response: CallbackResponse, close = false): void {
+  if (close) res.setHeader('connection', 'close');
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
+
+/** The node:http door: the request line and body bytes go to the receiver untouched. */
+export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBodyBytes' | 'deadlineMs'>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const start = Date.now();
+    let body: Buffer;
+    try {
+      body = await readBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof CallbackError)) return void req.destroy();
+      // The rest of the body is left unread, so this connection cannot carry another request.
+      return send(res, jsonResponse(error.status, { Status: 'Error', code: error.code, message: error.message }), true);
+    }
+    const request: CallbackRequest = { method: req.method ?? 'GET', ...splitTarget(req.url ?? '/'), headers: headersOf(req), body };
+    send(res, await receiver.handle(request, { remainingMs: options.deadlineMs - (Date.now() - start) }));
+  };
+}
+
+export interface LocalServer {
+  url: string;
+  store: UploadStore;
+  close(): Promise<void>;
+}
+
+/** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
+export async function startLocalServer(options: { config: Config; port?: number; host?: string; logger?: Logger }): Promise<LocalServer> {
+  const { config } = options;
+  const logger = options.logger ?? jsonLogger(config.logLevel);
+  const store = await openStore(config.store);
+  await store.init();
+  const keys = new KeyResolver(pinnedKeys(config.trustedKeys), new KeyCache());
+  const receiver = createReceiver({ config, store, keys, logger });
+  const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.log('info', 'listening', { url, store: store.description, trustedKeys: config.trustedKeysFile ?? 'official key only' });
+  return {
+    url,
+    store,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { parse as parseLosslessJson } from 'lossless-json';
+import { CallbackError } from '../errors.js';
+import type { ImageInfo } from '../store/record.js';
+import { CONTENT_TYPES } from './templates.js';
+
+/**
+ * The callback body is a template the uploader chose, so fields are read by the variable names the
+ * recommended templates use (protocol note §2); every other field is kept in `vars` under its own
+ * name. Only called after the signature holds: the bytes are decoded here, never before.
+ */
+export interface CallbackFields {
+  bucket: string;
+  object: string;
+  etag: string | null;
+  size: number | null;
+  mimeType: string | null;
+  crc64: string | null;
+  contentMd5: string | null;
+  operation: string | null;
+  reqId: string | null;
+  clientIp: string | null;
+  vpcId: string | null;
+  image: ImageInfo | null;
+  vars: Record<string, string>;
+}
+
+const TEXT_FIELDS = ['bucket', 'object', 'etag', 'mimeType', 'contentMd5', 'operation', 'reqId', 'clientIp', 'vpcId'] as const;
+const IMAGE_FIELDS = { height: 'imageInfo.height', width: 'imageInfo.width', format: 'imageInfo.format' } as const;
+const SYSTEM_NAMES = new Set<string>([...TEXT_FIELDS, 'size', 'crc64', ...Object.values(IMAGE_FIELDS)]);
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** A field as it arrived: text (numbers keep their exact source text) or absent/empty. */
+type Raw = Map<string, string | null>;
+
+const malformed = (message: string) => new CallbackError('MalformedBody', message);
+
+export function parseCallbackBody(contentType: string | undefined, body: Buffer): CallbackFields {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  let raw: Raw;
+  if (mediaType === CONTENT_TYPES.form) raw = readForm(decodeUtf8(body));
+  else if (mediaType === CONTENT_TYPES.json) raw = readJson(decodeUtf8(body));
+  else {
+    throw new CallbackError(
+      'UnsupportedContentType',
+      `content type ${JSON.stringify(contentType ?? '')} is not supported; OSS sends ${CONTENT_TYPES.form} or ${CONTENT_TYPES.json}`,
+    );
+  }
+  return toFields(raw);
+}
+
+function decodeUtf8(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw malformed('the body is not valid UTF-8');
+  }
+}
+
+function readForm(text: string): Raw {
+  const raw: Raw = new Map();
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (raw.has(name)) throw malformed(`field ${JSON.stringify(name)} appears more than once`);
+    raw.set(name, value);
+  }
+  return raw;
+}
+
+function readJson(text: string): Raw {
+  let document: unknown;
+  try {
+    // Numbers stay as their source text: crc64 is a 64-bit value JSON.parse would round.
+    document = parseLosslessJson(text, undefined, (source) => source);
+  } catch (error) {
+    throw malformed(`the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(document)) throw malformed('the JSON body must be an object');
+  const raw: Raw = new Map();
+  const put = (name: string, value: unknown) => {
+    if (raw.has(name)) throw malformed(`field ${JSON.stringify(name)} appears more than once`);
+    raw.set(name, jsonText(name, value));
+  };
+  for (const [name, value] of Object.entries(document)) {
+    if (name === 'imageInfo' && isObject(value)) {
+      for (const [part, inner] of Object.entries(value)) put(`imageInfo.${part}`, inner);
+    } else {
+      put(name, value);
+    }
+  }
+  return raw;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonText(name: string, value: unknown): string | null {
+  if (value === null || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return String(value);
+  if (SYSTEM_NAMES.has(name)) throw malformed(`field ${JSON.stringify(name)} must be a string or a number`);
+  return JSON.stringify(value);
+}
+
+function toFields(raw: Raw): CallbackFields {
+  const text = (name: string) => {
+    const value = raw.get(name);
+    return value === undefined || value === null || value === '' ? null : value;
+  };
+  const required = (name: 'bucket' | 'object') => {
+    const value = text(name);
+    if (value === null) throw new CallbackError('MissingField', `the body has no ${name}; add ${name}=\${${name}} to the callback body template`);
+    return value;
+  };
+  const vars: Record<string, string> = {};
+  for (const [name, value] of raw) if (!SYSTEM_NAMES.has(name)) vars[name] = value ?? '';
+  return {
+    bucket: required('bucket'),
+    object: required('object'),
+    etag: text('etag'),
+    size: count(text('size'), 'size'),
+    mimeType: text('mimeType'),
+    crc64: crc64(text('crc64')),
+    contentMd5: text('contentMd5'),
+    operation: text('operation'),
+    reqId: text('reqId'),
+    clientIp: text('clientIp'),
+    vpcId: text('vpcId'),
+    image: image(text),
+    vars,
+  };
+}
+
+function count(value: string | null, name: string): number | null {
+  if (value === null) return null;
+  const number = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number)) throw malformed(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+function crc64(value: string | null): string | null {
+  if (value === null) return null;
+  if (!/^\d{1,20}$/.test(value) || BigInt(value) > MAX_UINT64) {
+    throw malformed(`crc64 must be an unsigned 64-bit decimal, got ${JSON.stringify(value)}`);
+  }
+  return BigInt(value).toString();
+}
+
+function image(text: (name: string) => string | null): ImageInfo | null {
+  const height = text(IMAGE_FIELDS.height);
+  const width = text(IMAGE_FIELDS.width);
+  const format = text(IMAGE_FIELDS.format);
+  if (height === null && width === null && format === null) return null;
+  if (height === null || width === null || format === null) {
+    throw malformed('imageInfo.height, imageInfo.width and imageInfo.format must be all present or all empty');
+  }
+  return { width: count(width, IMAGE_FIELDS.width)!, height: count(height, IMAGE_FIELDS.height)!, format };
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { jsonLogger, type LogFields, type Logger } from './logger.js';
+import type { Config } from './config.js';
+import { CallbackError, isCallbackError } from './errors.js';
+import { jsonResponse, type CallbackRequest, type CallbackResponse } from './exchange.js';
+import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
+import { verifyCallback, type KeyResolver } from './protocol/verify.js';
+import type { UploadStore } from './store/port.js';
+import type { UploadRecord } from './store/record.js';
+import { recordOnce } from './store/record-once.js';
+import { withDeadline } from './deadline.js';
+
+export interface HandleOptions {
+  /** What the platform has left of its own timeout; the receiver answers before the earlier limit. */
+  remainingMs?: number;
+  /** The platform's request id, for the log line. */
+  requestId?: string;
+}
+
+export interface Receiver {
+  handle(request: CallbackRequest, options?: HandleOptions): Promise<CallbackResponse>;
+}
+
+export interface ReceiverDeps {
+  config: Pick<Config, 'deadlineMs' | 'maxBodyBytes'>;
+  store: UploadStore;
+  keys: KeyResolver;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * The pipeline every door runs: verify the signature over the bytes received, parse the body, store
+ * the record once, answer JSON. Platform-free: doors only translate their events to a CallbackRequest.
+ */
+export function createReceiver({ config, store, keys, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+  async function record(request: CallbackRequest, deadline: number, signal: AbortSignal, log: LogFields) {
+    const { signed, keyUrl } = await verifyCallback(request, keys);
+    log.keyUrl = keyUrl;
+    const fields = parseCallbackBody(request.headers['content-type'], request.body);
+    const fingerprint = createHash('sha256').update(signed).digest('hex');
+    const id = fields.reqId ?? fingerprint;
+    Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
+    const result = await recordOnce(store, { id, fingerprint, build: () => toRecord(id, fields, now()) }, { deadline, signal, now });
+    log.replayed = result.replayed;
+    return result.record;
+  }
+
+  return {
+    async handle(request, options = {}) {
+      const start = now();
+      const log: LogFields = { method: request.method, path: request.rawPath, requestId: options.requestId };
+      if (request.queryReconstructed) log.queryReconstructed = true;
+      let response: CallbackResponse;
+      try {
+        const route = routeOf(request);
+        if (route === 'health') return jsonResponse(200, { Status: 'OK' });
+        if (request.body.length > config.maxBodyBytes) {
+          throw new CallbackError('BodyTooLarge', `the body is larger than ${config.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
+        }
+        const deadline = start + Math.min(config.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS);
+        const stored = await withDeadline(deadline, now(), (signal) => record(request, deadline, signal, log));
+        response = jsonResponse(200, { Status: 'OK', record: stored });
+      } catch (error) {
+        response = errorResponse(error, log);
+      }
+      log.status = response.status;
+      log.ms = now() - start;
+      logger.log(response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info', 'callback', log);
+      return response;
+    },
+  };
+}
+
+/** Time kept back from the platform's own limit to serialise and send the answer. */
+const PLATFORM_MARGIN_MS = 250;
+
+function routeOf(request: CallbackRequest): 'health' | 'callback' {
+  if (request.method === 'GET' && request.rawPath === '/healthz') return 'health';
+  if (request.method !== 'POST') {
+    throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
+  }
+  return 'callback';
+}
+
+function errorResponse(error: unknown, log: LogFields): CallbackResponse {
+  const refusal = isCallbackError(error)
+    ? error
+    : new CallbackError('InternalError', 'the receiver failed unexpectedly; see its log', { cause: error });
+  log.code = refusal.code;
+  log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
+  const response = jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message });
+  if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
+  return response;
+}
+
+function toRecord(id: string, fields: CallbackFields, receivedAt: number): UploadRecord {
+  return {
+    id,
+    bucket: fields.bucket,
+    object: fields.object,
+    etag: fields.etag,
+    size: fields.size,
+    mimeType: fields.mimeType,
+    crc64: fields.crc64,
+    contentMd5: fields.contentMd5,
+    operation: fields.operation,
+    reqId: fields.reqId,
+    clientIp: fields.clientIp,
+    vpcId: fields.vpcId,
+    image: fields.image,
+    vars: fields.vars,
+    uploader: null,
+    receivedAt: new Date(receivedAt).toISOString(),
+  };
+}
