@@ -1,0 +1,9 @@
+import type { InvocationContext } from '../instance.js';
+import type { Receiver } from '../receiver.js';
+
+/**
+ * Where a serverless door gets its receiver on each invocation: `instanceReceiver` in production
+ * (built once per warm instance), a fixed receiver in tests. FC doors pass the invocation's STS
+ * credentials so the store can follow their rotation.
+ */
+export type ReceiverSource = (context?: InvocationContext) => Promise<Receiver>;
