@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CallbackRequest } from '../../lib/exchange.js';
+import { fc2RequestFileOf, fc3EventOf, lambdaUrlEventOf, type SampleEventOptions } from '../../lib/platforms/sample-events.js';
 import { signedCallback } from '../../lib/protocol/sign.js';
 import { CONTENT_TYPES } from '../../lib/protocol/templates.js';
 import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
@@ -15,8 +16,37 @@ function readPrivateKey(path: string): KeyObject {
   }
 }
 
+/** What `--as` writes: the raw HTTP request, or the event one door's handler receives. */
+const FORMATS = {
+  http: (request: CallbackRequest) => formatRawRequest(request),
+  'lambda-url': (request: CallbackRequest, options: SampleEventOptions) => asJson(lambdaUrlEventOf(request, options)),
+  fc3: (request: CallbackRequest, options: SampleEventOptions) => asJson(fc3EventOf(request, options)),
+  fc2: (request: CallbackRequest, options: SampleEventOptions) => asJson(fc2RequestFileOf(request, options)),
+} as const;
+
+type Format = keyof typeof FORMATS;
+
+function asJson(event: unknown): Buffer {
+  return Buffer.from(`${JSON.stringify(event, null, 2)}\n`);
+}
+
+function formatOf(value: string | undefined): Format {
+  if (value === undefined) return 'http';
+  if (!Object.hasOwn(FORMATS, value)) throw new UsageError(`--as must be one of ${Object.keys(FORMATS).join(', ')}`);
+  return value as Format;
+}
+
+function dateOf(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--date ${JSON.stringify(value)} is not a date`);
+  return date;
+}
+
 export interface SignArgs {
   request: CallbackRequest;
+  format: Format;
+  eventOptions: SampleEventOptions;
 }
 
 export function signArgs(argv: string[]): SignArgs {
@@ -31,10 +61,16 @@ export function signArgs(argv: string[]): SignArgs {
       type: { type: 'string' },
       bucket: { type: 'string' },
       'request-id': { type: 'string' },
+      as: { type: 'string' },
+      'base64-body': { type: 'boolean' },
+      date: { type: 'string' },
     },
     false,
   );
   if ((values.body === undefined) === (values['body-file'] === undefined)) throw new UsageError('give exactly one of --body and --body-file');
+  const format = formatOf(values.as);
+  if (values['base64-body'] && format === 'http') throw new UsageError('--base64-body applies to --as lambda-url, fc3 or fc2');
+  const date = dateOf(values.date);
   const body = values.body !== undefined ? Buffer.from(values.body, 'utf8') : readFileSync(values['body-file']!);
   const request = signedCallback({
     privateKey: readPrivateKey(requireOption(values.key, 'key')),
@@ -44,18 +80,23 @@ export function signArgs(argv: string[]): SignArgs {
     contentType: CONTENT_TYPES[bodyType(values.type)],
     bucket: values.bucket,
     requestId: values['request-id'],
+    date,
   });
-  return { request };
+  const eventOptions: SampleEventOptions = { base64Body: values['base64-body'] ?? false };
+  if (date) eventOptions.time = date;
+  return { request, format, eventOptions };
 }
 
 export const command: Command = {
   summary: 'sign a callback as OSS would, with a development key',
   usage: `Usage: oss-callback sign --key PRIVATE.pem --key-url URL --url CALLBACK_URL
                          (--body BODY | --body-file FILE) [--type form|json]
+                         [--as http|lambda-url|fc3|fc2] [--base64-body] [--date DATE]
 
 Prints a raw HTTP request exactly as OSS would send it to CALLBACK_URL: signed over the decoded path,
 the raw query and the body, with OSS's headers. Pipe it to 'oss-callback verify -' or send it with
-'curl' or 'nc' to a running receiver.
+'curl' or 'nc' to a running receiver. With --as, prints instead the JSON event that door's handler
+receives for that request (FC 2.0: the request as a file for 'npm run invoke:fc2').
 
 Options:
   --key FILE          PEM private key (see 'oss-callback keygen')
@@ -66,10 +107,13 @@ Options:
   --type form|json    body type (default form)
   --bucket NAME       x-oss-bucket header (informational; OSS does not sign it)
   --request-id ID     x-oss-request-id header (default random)
+  --as FORMAT         http (default), lambda-url (function URL / HTTP API payload 2.0), fc3, fc2
+  --base64-body       in an event, deliver the body base64-encoded as gateways do for binary types
+  --date DATE         the Date header and event time (default now), for reproducible output
 `,
   async run(argv, io) {
-    const { request } = signArgs(argv);
-    io.stdout(formatRawRequest(request));
+    const { request, format, eventOptions } = signArgs(argv);
+    io.stdout(FORMATS[format](request, eventOptions));
     return EXIT.ok;
   },
 };

@@ -1,0 +1,32 @@
+// One set of esbuild options for every deployed function, shared by `npm run build` (scripts/
+// functions-bundle.ts, the bundle s.yaml deploys) and serverless-esbuild (serverless.yml), so
+// Function Compute and Lambda run the same bytes.
+//
+// ESM with code splitting: the store adapters are dynamic imports, so the AWS SDK and the Tablestore
+// SDK land in chunks of their own and load only when UPLOAD_STORE names their store. The artifact is
+// self-contained (no node_modules), with every chunk beside the entry.
+const functionBuildOptions = {
+  bundle: true,
+  platform: 'node',
+  // FC's newest Node runtime is nodejs20; Lambda runs nodejs22.x. One target serves both.
+  target: 'node20',
+  format: 'esm',
+  splitting: true,
+  minify: true,
+  legalComments: 'none',
+  mainFields: ['module', 'main'],
+  chunkNames: 'chunks/[name]-[hash]',
+  // A native addon cannot be bundled. SQLite is the local store (serve, local invoke), never a
+  // deployed one; local runs resolve it from the project's node_modules.
+  external: ['better-sqlite3'],
+  // CommonJS dependencies (the SDKs) call require() for Node built-ins; an ESM bundle has none.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+};
+
+/** serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. */
+function serverlessEsbuildOptions() {
+  return { ...functionBuildOptions, outputFileExtension: '.mjs', exclude: [] };
+}
+
+module.exports = serverlessEsbuildOptions;
+module.exports.functionBuildOptions = functionBuildOptions;

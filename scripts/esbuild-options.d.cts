@@ -1,0 +1,7 @@
+import type { BuildOptions } from 'esbuild';
+
+declare function serverlessEsbuildOptions(): BuildOptions & { outputFileExtension: string; exclude: string[] };
+declare namespace serverlessEsbuildOptions {
+  const functionBuildOptions: BuildOptions;
+}
+export = serverlessEsbuildOptions;
