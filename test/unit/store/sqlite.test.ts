@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { EntryStatus } from '../../../lib/store/port.js';
+import { recordOnce } from '../../../lib/store/record-once.js';
+import { openSqliteStore, prefixUpperBound } from '../../../lib/store/sqlite.js';
+import { describeStoreContract } from '../../contract/store.contract.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { fingerprintOf, uploadRecord } from '../../support/upload-records.js';
+
+const dir = tempDir('oss-callback-sqlite-');
+let files = 0;
+const freshPath = () => join(dir, `store-${++files}`, 'uploads.db');
+
+describeStoreContract('sqlite', async () => openSqliteStore(freshPath()));
+
+const fingerprint = fingerprintOf('signed bytes');
+const input = { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) };
+
+describe('SQLite store', () => {
+  it('creates its folder and uses WAL', async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('keeps records across a reopen of the file', async () => {
+    const path = freshPath();
+    const first = openSqliteStore(path);
+    await recordOnce(first, input, { deadline: Date.now() + 3_000 });
+    await first.close();
+    const again = openSqliteStore(path);
+    expect(await recordOnce(again, input, { deadline: Date.now() + 3_000 })).toMatchObject({ replayed: true });
+    await again.close();
+  });
+
+  it('yields one record from concurrent duplicates through two connections on one file', async () => {
+    const path = freshPath();
+    const stores = [openSqliteStore(path), openSqliteStore(path)];
+    let builds = 0;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        recordOnce(stores[i % 2]!, { ...input, build: () => (builds++, uploadRecord({ id: 'a' })) }, { deadline: Date.now() + 3_000 }),
+      ),
+    );
+    expect(builds).toBe(1);
+    expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+    expect(await stores[1]!.list({})).toHaveLength(1);
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('yields one record per id from several processes racing on one file', async () => {
+    // Prepare: a worker bundle of the real store and recordOnce; each process records the same 40 ids.
+    const path = freshPath();
+    openSqliteStore(path).close();
+    const worker = join(dir, 'worker.cjs');
+    await build({
+      stdin: {
+        contents: `
+          import { openSqliteStore } from './lib/store/sqlite.ts';
+          import { recordOnce } from './lib/store/record-once.ts';
+          (async () => {
+          const store = openSqliteStore(process.argv[2]);
+          const start = Number(process.argv[3]);
+          while (Date.now() < start) await new Promise((r) => setTimeout(r, 1));
+          const fresh = [];
+          for (let i = 0; i < 40; i++) {
+            const id = 'id-' + i;
+            const build = () => ({ id, bucket: 'b', object: 'k' + i, etag: null, size: null, mimeType: null, crc64: null,
+              contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null,
+              vars: { 'x:pid': String(process.pid) }, uploader: null, receivedAt: new Date().toISOString() });
+            const { replayed } = await recordOnce(store, { id, fingerprint: 'f', build }, { deadline: Date.now() + 4000 });
+            if (!replayed) fresh.push(id);
+          }
+          console.log(JSON.stringify(fresh));
+          })();`,
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      // The native addon stays outside the bundle; NODE_PATH lets the worker require this checkout's.
+      external: ['better-sqlite3'],
+      outfile: worker,
+      logLevel: 'silent',
+    });
+    const nodePath = join(process.cwd(), 'node_modules');
+    const start = String(Date.now() + 700);
+    // Act
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => promisify(execFile)(process.execPath, [worker, path, start], { env: { ...process.env, NODE_PATH: nodePath }, cwd: process.cwd() })),
+    );
+    // Assess: every id written by exactly one process, and stored once.
+    const written = runs.flatMap((run) => JSON.parse(run.stdout) as string[]);
+    expect(written.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `id-${i}`).sort());
+    const store = openSqliteStore(path);
+    expect(await store.list({})).toHaveLength(40);
+    await store.close();
+  });
+
+  it('answers StoreUnavailable, storing nothing, while another connection holds the file locked', async () => {
+    // Prepare
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    const locker = new Database(path);
+    locker.exec('BEGIN EXCLUSIVE');
+    // Act
+    const started = Date.now();
+    const attempt = recordOnce(store, input, { deadline: started + 700 });
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
+    expect(Date.now() - started).toBeLessThan(1_100);
+    locker.exec('ROLLBACK');
+    locker.close();
+    expect(await store.get('a')).toBeUndefined();
+    expect(await recordOnce(store, input, { deadline: Date.now() + 3_000 })).toMatchObject({ replayed: false });
+    await store.close();
+  });
+
+  it('refuses to open a file that is not a database, naming the problem', async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    await store.close();
+    // Another program overwrote the file while this one was closed; a reopened connection hits it.
+    writeFileSync(path, 'not a database at all, just text that is long enough to have a header'.repeat(20));
+    expect(() => openSqliteStore(path)).toThrow(/not a database/);
+  });
+
+  it('answers StoreUnavailable when the store has been closed under it', async () => {
+    const store = openSqliteStore(freshPath());
+    await store.close();
+    await expect(recordOnce(store, input, { deadline: Date.now() + 1_000 })).rejects.toMatchObject({ code: 'StoreUnavailable' });
+  });
+
+  it('bounds a key prefix by the next code point', () => {
+    expect(prefixUpperBound('users/42/')).toBe('users/420');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('x\uD7FF')).toBe('x\uE000');
+    expect(prefixUpperBound('😀')).toBe('😁');
+  });
+
+  it('lists keys beyond the Basic Multilingual Plane under their prefix', async () => {
+    const store = openSqliteStore(freshPath());
+    for (const [id, object] of [['1', 'a/😀'], ['2', 'a/\u{10FFFF}x'], ['3', 'b'], ['4', 'a\u{10FFFF}']] as const) {
+      await recordOnce(store, { id, fingerprint, build: () => uploadRecord({ id, object }) }, { deadline: Date.now() + 3_000 });
+    }
+    const listed = await store.list({ bucket: 'photos', prefix: 'a/' });
+    expect(listed.map((record) => record.id).sort()).toEqual(['1', '2']);
+    expect((await store.get('4'))?.status).toBe(EntryStatus.COMPLETE);
+    await store.close();
+  });
+});
