@@ -1,0 +1,123 @@
+/**
+ * The part of the official `tablestore` SDK (5.6.x, plain JavaScript, no types of its own) that
+ * `tablestore-client.ts` uses, typed from the SDK's source (`lib/client.js`, `lib/filter.js`,
+ * `lib/search.js`, `lib/protocol/encoder.js`). Only the wrapper imports the SDK.
+ */
+declare module 'tablestore' {
+  import type { Agent } from 'node:http';
+
+  namespace TableStore {
+    /** `int64-buffer`'s Int64LE, which the SDK uses for every INTEGER cell. */
+    interface Int64 {
+      toNumber(): number;
+      toString(radix?: number): string;
+      toBuffer(): Buffer;
+    }
+
+    type CellValue = string | Int64 | boolean | Buffer;
+    /** `[{ name: value }, …]`: one single-key object per column, in order. */
+    type Columns = Array<Record<string, CellValue>>;
+
+    interface ClientConfig {
+      accessKeyId: string;
+      secretAccessKey: string;
+      stsToken?: string;
+      endpoint: string;
+      instancename: string;
+      /** Copied into the process-wide retry policy by every request (`lib/request.js`). */
+      maxRetries: number;
+      httpOptions?: { agent?: Agent };
+    }
+
+    /** What `makeRequest` hands to a callback: `resp.httpResponse` as `lib/event_listeners.js` fills it. */
+    interface SdkResponse {
+      httpResponse: { statusCode: number; headers: Record<string, string | undefined>; body: Buffer };
+      error: unknown;
+    }
+
+    /** The request object a callback-style call returns; `stream` is the ClientRequest once sent. */
+    interface SdkRequest {
+      httpRequest: { stream?: { destroy(): void } };
+    }
+
+    type Callback = (error: unknown, data: unknown) => void;
+
+    class Client {
+      constructor(config: ClientConfig);
+      /** Instance-level override point: `setupRequestListeners` reads `this.extractError` per request. */
+      extractError: (response: SdkResponse) => void;
+      describeTable(params: { tableName: string }, callback: Callback): SdkRequest;
+      createTable(params: CreateTableParams, callback: Callback): SdkRequest;
+      listSearchIndex(params: { tableName: string }, callback: Callback): SdkRequest;
+      createSearchIndex(params: CreateSearchIndexParams, callback: Callback): SdkRequest;
+      putRow(params: { tableName: string; primaryKey: Columns; attributeColumns: Columns; condition: Condition }, callback: Callback): SdkRequest;
+      getRow(params: { tableName: string; primaryKey: Columns; maxVersions: number }, callback: Callback): SdkRequest;
+      deleteRow(params: { tableName: string; primaryKey: Columns; condition: Condition }, callback: Callback): SdkRequest;
+      search(params: SearchParams, callback: Callback): SdkRequest;
+    }
+
+    interface CreateTableParams {
+      tableMeta: { tableName: string; primaryKey: Array<{ name: string; type: 'STRING' | 'INTEGER' | 'BINARY' }> };
+      reservedThroughput: { capacityUnit: { read: number; write: number } };
+      tableOptions: { timeToLive: number; maxVersions: number };
+    }
+
+    interface FieldSchema {
+      fieldName: string;
+      fieldType: number;
+      index: boolean;
+      enableSortAndAgg: boolean;
+      store: boolean;
+      isAnArray: boolean;
+    }
+
+    interface CreateSearchIndexParams {
+      tableName: string;
+      indexName: string;
+      schema: { fieldSchemas: FieldSchema[] };
+    }
+
+    type Query =
+      | { queryType: 3; query: { fieldName: string; term: string } }
+      | { queryType: 5; query: { fieldName: string; prefix: string } }
+      | { queryType: 6; query: { filterQueries: Query[] } };
+
+    type Sorter = { fieldSort: { fieldName: string; order: number } } | { primaryKeySort: { order: number } };
+
+    interface SearchParams {
+      tableName: string;
+      indexName: string;
+      searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean };
+      columnToGet: { returnType: number };
+    }
+
+    class Condition {
+      constructor(rowExistenceExpectation: number, columnCondition: ColumnCondition | null);
+    }
+    abstract class ColumnCondition {}
+    class CompositeCondition extends ColumnCondition {
+      constructor(combinator: number);
+      addSubCondition(condition: ColumnCondition): void;
+    }
+    class SingleColumnCondition extends ColumnCondition {
+      constructor(columnName: string, columnValue: CellValue, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean);
+    }
+
+    const RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };
+    const LogicalOperator: { NOT: 1; AND: 2; OR: 3 };
+    const ComparatorType: { EQUAL: 1; NOT_EQUAL: 2; GREATER_THAN: 3; GREATER_EQUAL: 4; LESS_THAN: 5; LESS_EQUAL: 6 };
+    const QueryType: { TERM_QUERY: 3; PREFIX_QUERY: 5; BOOL_QUERY: 6 };
+    const FieldType: { LONG: 1; KEYWORD: 4 };
+    const SortOrder: { SORT_ORDER_ASC: 0; SORT_ORDER_DESC: 1 };
+    const ColumnReturnType: { RETURN_ALL: 1 };
+    const Long: { fromNumber(value: number): Int64; fromString(value: string): Int64 };
+  }
+
+  export default TableStore;
+}
+
+/** The SDK's compiled protocol buffers: the wrapper decodes Tablestore's error body with them. */
+declare module 'tablestore/lib/protocol/tablestore_compiled_proto.js' {
+  const protos: { main: { proto: { Error: { decode(bytes: Uint8Array): { code: string; message?: string } } } } };
+  export default protos;
+}

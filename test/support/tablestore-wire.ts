@@ -1,0 +1,184 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The Tablestore wire formats, through the SDK's own code: its compiled protocol buffers
+ * (`lib/protocol/tablestore_compiled_proto.js`, built from the `.proto` files beside it) and its
+ * PlainBuffer reader and writer for rows (`lib/protocol/plain_buffer_*.js`). The test server decodes
+ * what the SDK sends and encodes what it answers with exactly the definitions the SDK reads them with.
+ */
+
+const require = createRequire(import.meta.url);
+
+/** A cell as the SDK's PlainBuffer code reads and writes it: INTEGER cells are int64-buffer's Int64LE. */
+export type Cell = string | boolean | number | Buffer | Int64Cell;
+export interface Int64Cell {
+  toBuffer(): Buffer;
+  toString(radix?: number): string;
+  toNumber(): number;
+}
+
+export interface PlainRow {
+  primaryKey: Array<{ name: string; value: Cell }>;
+  attributes: Array<{ columnName: string; columnValue: Cell | null; timestamp: Int64Cell | null }>;
+}
+
+interface PlainBufferSdk {
+  PlainBufferInputStream: new (data: { buffer: Buffer; offset: number; limit: number }) => unknown;
+  PlainBufferCodedInputStream: new (stream: unknown) => { readRow(): PlainRow; readSearchVariant(): Cell };
+  PlainBufferBuilder: {
+    serializeForPutRow(primaryKey: Array<Record<string, Cell>>, columns: Array<Record<string, Cell | number>>): Buffer;
+  };
+  Long: { fromString(text: string): Int64Cell };
+}
+
+const sdk = require('tablestore') as PlainBufferSdk;
+
+interface MessageType<T> {
+  decode(bytes: Uint8Array): T;
+  encode(message: T): { finish(): Uint8Array };
+}
+/** Decoders are typed per message below; encoders take plain objects, as protobufjs does. */
+type Codec<T> = MessageType<T> & { encode(message: object): { finish(): Uint8Array } };
+
+export interface ConditionMessage {
+  rowExistence: number;
+  columnCondition: Uint8Array;
+}
+export interface FilterMessage {
+  type: number;
+  filter: Uint8Array;
+}
+export interface QueryMessage {
+  type: number;
+  query: Uint8Array;
+}
+export interface SorterMessage {
+  fieldSort?: { fieldName: string; order: number } | null;
+  pkSort?: { order: number } | null;
+  scoreSort?: unknown;
+  geoDistanceSort?: unknown;
+  docSort?: unknown;
+}
+export interface FieldSchemaMessage {
+  fieldName: string;
+  fieldType: number;
+  index: boolean;
+  docValues: boolean;
+  isArray: boolean;
+  fieldSchemas: FieldSchemaMessage[];
+}
+
+const protos = require('tablestore/lib/protocol/tablestore_compiled_proto.js') as {
+  main: { proto: Record<string, Codec<never>> };
+  filter: { proto: Record<string, Codec<never>> & { FilterType: Record<string, number>; LogicalOperator: Record<string, number>; ComparatorType: Record<string, number> } };
+  search: { proto: Record<string, Codec<never>> & { QueryType: Record<string, number>; FieldType: Record<string, number>; ColumnReturnType: Record<string, number> } };
+};
+
+function codec<T>(namespace: Record<string, Codec<never>>, name: string): Codec<T> {
+  const type = namespace[name];
+  if (!type) throw new Error(`the SDK's compiled protocol has no ${name}`);
+  return type as unknown as Codec<T>;
+}
+
+const main = protos.main.proto;
+const filter = protos.filter.proto;
+const search = protos.search.proto;
+
+export const wire = {
+  Error: codec<{ code: string; message: string }>(main, 'Error'),
+  CreateTableRequest: codec<{
+    tableMeta: { tableName: string; primaryKey: Array<{ name: string; type: number; option?: number }> };
+    reservedThroughput: { capacityUnit: { read?: number; write?: number } };
+    tableOptions?: { timeToLive?: number; maxVersions?: number; allowUpdate?: boolean } | null;
+    indexMetas: unknown[];
+  }>(main, 'CreateTableRequest'),
+  CreateTableResponse: codec<object>(main, 'CreateTableResponse'),
+  DescribeTableRequest: codec<{ tableName: string }>(main, 'DescribeTableRequest'),
+  DescribeTableResponse: codec<object>(main, 'DescribeTableResponse'),
+  PutRowRequest: codec<{ tableName: string; row: Uint8Array; condition: ConditionMessage; returnContent?: { returnType?: number } | null }>(main, 'PutRowRequest'),
+  PutRowResponse: codec<object>(main, 'PutRowResponse'),
+  GetRowRequest: codec<{
+    tableName: string;
+    primaryKey: Uint8Array;
+    columnsToGet: string[];
+    maxVersions: number;
+    timeRange?: unknown;
+    filter: Uint8Array;
+  }>(main, 'GetRowRequest'),
+  GetRowResponse: codec<object>(main, 'GetRowResponse'),
+  DeleteRowRequest: codec<{ tableName: string; primaryKey: Uint8Array; condition: ConditionMessage }>(main, 'DeleteRowRequest'),
+  DeleteRowResponse: codec<object>(main, 'DeleteRowResponse'),
+  Filter: codec<FilterMessage>(filter, 'Filter'),
+  SingleColumnValueFilter: codec<{ comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean; latestVersionOnly: boolean }>(
+    filter,
+    'SingleColumnValueFilter',
+  ),
+  CompositeColumnValueFilter: codec<{ combinator: number; subFilters: FilterMessage[] }>(filter, 'CompositeColumnValueFilter'),
+  ListSearchIndexRequest: codec<{ tableName: string }>(search, 'ListSearchIndexRequest'),
+  ListSearchIndexResponse: codec<object>(search, 'ListSearchIndexResponse'),
+  CreateSearchIndexRequest: codec<{ tableName: string; indexName: string; schema?: { fieldSchemas: FieldSchemaMessage[]; indexSort?: unknown } | null; timeToLive: number }>(
+    search,
+    'CreateSearchIndexRequest',
+  ),
+  CreateSearchIndexResponse: codec<object>(search, 'CreateSearchIndexResponse'),
+  SearchRequest: codec<{ tableName: string; indexName: string; columnsToGet?: { returnType: number; columnNames: string[] } | null; searchQuery: Uint8Array }>(
+    search,
+    'SearchRequest',
+  ),
+  SearchQuery: codec<{
+    offset: number;
+    limit: number;
+    query?: QueryMessage | null;
+    sort?: { sorter: SorterMessage[] } | null;
+    getTotalCount: boolean;
+    token: Uint8Array;
+    aggs?: unknown;
+    groupBys?: unknown;
+    collapse?: unknown;
+  }>(search, 'SearchQuery'),
+  SearchResponse: codec<object>(search, 'SearchResponse'),
+  TermQuery: codec<{ fieldName: string; term: Uint8Array }>(search, 'TermQuery'),
+  PrefixQuery: codec<{ fieldName: string; prefix: string }>(search, 'PrefixQuery'),
+  BoolQuery: codec<{ mustQueries: QueryMessage[]; mustNotQueries: QueryMessage[]; filterQueries: QueryMessage[]; shouldQueries: QueryMessage[]; minimumShouldMatch: number }>(
+    search,
+    'BoolQuery',
+  ),
+};
+
+export const FilterType = filter.FilterType;
+export const LogicalOperator = filter.LogicalOperator;
+export const ComparatorType = filter.ComparatorType;
+export const QueryType = search.QueryType;
+export const FieldType = search.FieldType;
+export const ColumnReturnType = search.ColumnReturnType;
+
+function inputStream(bytes: Uint8Array) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new sdk.PlainBufferCodedInputStream(new sdk.PlainBufferInputStream({ buffer, offset: 0, limit: buffer.length }));
+}
+
+/** A PlainBuffer row (PutRow's row, GetRow's or DeleteRow's primary key), checksums verified by the SDK's reader. */
+export function readPlainRow(bytes: Uint8Array): PlainRow {
+  return inputStream(bytes).readRow();
+}
+
+/** A single serialized value (a column condition's operand, a search term): type byte, then the value. */
+export function readVariant(bytes: Uint8Array): Cell {
+  return inputStream(bytes).readSearchVariant();
+}
+
+/** A row in the PlainBuffer format Tablestore answers with: primary key, then each cell with its timestamp. */
+export function writePlainRow(primaryKey: Array<{ name: string; value: Cell }>, cells: Array<{ name: string; value: Cell; timestamp: number }>): Buffer {
+  return sdk.PlainBufferBuilder.serializeForPutRow(
+    primaryKey.map(({ name, value }) => ({ [name]: value })),
+    cells.map(({ name, value, timestamp }) => ({ [name]: value, timestamp })),
+  );
+}
+
+export function isInt64(value: Cell): value is Int64Cell {
+  return typeof value === 'object' && !Buffer.isBuffer(value);
+}
+
+export function int64(text: string): Int64Cell {
+  return sdk.Long.fromString(text);
+}
