@@ -24,7 +24,8 @@ export function decideKeyUrl(url: string, isPinned: (url: string) => boolean): K
   if (parsed.username || parsed.password) return refuse('it carries userinfo');
   if (parsed.hostname !== OSS_KEY_HOST) return refuse(`host ${parsed.hostname} is not ${OSS_KEY_HOST}`);
   if (parsed.port) return refuse('it names a port');
-  if (parsed.search || parsed.hash) return refuse('it has a query or fragment');
+  // A bare `?` or `#` leaves search and hash empty but is still a query or fragment.
+  if (parsed.search || parsed.hash || /[?#]/.test(url)) return refuse('it has a query or fragment');
   if (!parsed.pathname.endsWith('.pem')) return refuse('its path does not name a .pem file');
   // Only the canonical spelling: no default ports, case games, escapes or dot segments that a
   // URL parser would quietly normalise.
