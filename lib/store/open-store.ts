@@ -38,7 +38,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     case 'tablestore': {
       const match = /^([^/]+)\/([^/]+)$/.exec(rest);
       if (!match) break;
-      return (await loadAdapter<TablestoreModule>('./tablestore.js', 'Tablestore')).openTablestoreStore(match[1] as string, match[2] as string, options);
+      return (await import('./tablestore.js')).openTablestoreStore(match[1] as string, match[2] as string, options);
     }
   }
   throw new Error(`the store "${uri}" is not one this product opens; use ${FORMS}`);
