@@ -1,12 +1,33 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { CallbackRequest } from '../../lib/exchange.js';
 import { fc2RequestFileOf, fc3EventOf, lambdaUrlEventOf, type SampleEventOptions } from '../../lib/platforms/sample-events.js';
-import { signedCallback } from '../../lib/protocol/sign.js';
+import { signedCallback, splitCallbackUrl } from '../../lib/protocol/sign.js';
 import { CONTENT_TYPES } from '../../lib/protocol/templates.js';
 import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
 import { formatRawRequest } from '../raw-request.js';
 import { bodyType } from './template.js';
+
+/** POST the request to the callback URL's host with its target, headers and body exactly as signed. */
+async function sendRequest(url: string, request: CallbackRequest): Promise<{ status: number; body: Buffer }> {
+  const secure = /^https:\/\//i.test(url);
+  const { host } = splitCallbackUrl(url);
+  const [hostname, port] = host.startsWith('[') ? [host.slice(1, host.indexOf(']')), host.split(']:')[1]] : host.split(':');
+  const target = request.rawQuery === null ? request.rawPath : `${request.rawPath}?${request.rawQuery}`;
+  const send = secure ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send({ hostname, port, method: request.method, path: target, headers: request.headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host} within 10 s`)));
+    req.on('error', (error) => reject(new Error(`cannot send to ${url}: ${error.message}`)));
+    req.end(request.body);
+  });
+}
 
 function readPrivateKey(path: string): KeyObject {
   try {
@@ -47,6 +68,8 @@ export interface SignArgs {
   request: CallbackRequest;
   format: Format;
   eventOptions: SampleEventOptions;
+  /** With --send: the callback URL to POST the signed request to. */
+  send?: string;
 }
 
 export function signArgs(argv: string[]): SignArgs {
@@ -64,12 +87,14 @@ export function signArgs(argv: string[]): SignArgs {
       as: { type: 'string' },
       'base64-body': { type: 'boolean' },
       date: { type: 'string' },
+      send: { type: 'boolean' },
     },
     false,
   );
   if ((values.body === undefined) === (values['body-file'] === undefined)) throw new UsageError('give exactly one of --body and --body-file');
   const format = formatOf(values.as);
   if (values['base64-body'] && format === 'http') throw new UsageError('--base64-body applies to --as lambda-url, fc3 or fc2');
+  if (values.send && format !== 'http') throw new UsageError('--send sends the HTTP request; it does not combine with --as');
   const date = dateOf(values.date);
   const body = values.body !== undefined ? Buffer.from(values.body, 'utf8') : readFileSync(values['body-file']!);
   const request = signedCallback({
@@ -84,7 +109,7 @@ export function signArgs(argv: string[]): SignArgs {
   });
   const eventOptions: SampleEventOptions = { base64Body: values['base64-body'] ?? false };
   if (date) eventOptions.time = date;
-  return { request, format, eventOptions };
+  return { request, format, eventOptions, send: values.send ? values.url! : undefined };
 }
 
 export const command: Command = {
@@ -110,10 +135,16 @@ Options:
   --as FORMAT         http (default), lambda-url (function URL / HTTP API payload 2.0), fc3, fc2
   --base64-body       in an event, deliver the body base64-encoded as gateways do for binary types
   --date DATE         the Date header and event time (default now), for reproducible output
+  --send              POST the signed request to --url and print the answer instead (exit 1 unless 200)
 `,
   async run(argv, io) {
-    const { request, format, eventOptions } = signArgs(argv);
-    io.stdout(FORMATS[format](request, eventOptions));
-    return EXIT.ok;
+    const { request, format, eventOptions, send } = signArgs(argv);
+    if (send === undefined) {
+      io.stdout(FORMATS[format](request, eventOptions));
+      return EXIT.ok;
+    }
+    const answer = await sendRequest(send, request);
+    io.stdout(`HTTP ${answer.status}\n${answer.body.toString('utf8')}\n`);
+    return answer.status === 200 ? EXIT.ok : EXIT.refused;
   },
 };
