@@ -46,6 +46,10 @@ export interface StoreCallOptions {
   signal?: AbortSignal;
 }
 
+export interface InitOptions {
+  report?: (line: string) => void;
+}
+
 export interface UploadStore {
   /** A short description for logs and errors, never with credentials: `sqlite:./data/uploads.db`. */
   readonly description: string;
@@ -64,8 +68,11 @@ export interface UploadStore {
   get(id: string, options?: StoreCallOptions): Promise<StoredEntry | undefined>;
   /** Complete records only, newest first. */
   list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
-  /** Create the table and the indexes listing needs, when they do not exist. Idempotent. */
-  init(): Promise<void>;
+  /**
+   * Create the table and the indexes listing needs, when they do not exist. Idempotent. `report`
+   * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.
+   */
+  init(options?: InitOptions): Promise<void>;
   close(): Promise<void>;
 }
 
