@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   records: { summary: 'list stored upload records, newest first', load: () => import('./commands/records.js') },
   store: { summary: "create the upload store's table and indexes (store init)", load: () => import('./commands/store.js') },
   template: { summary: 'print the recommended callback body template', load: () => import('./commands/template.js') },
+  sim: { summary: 'run a local OSS simulator that uploads and calls back like OSS', load: () => import('./commands/sim.js') },
 };
 
 const HELP = `oss-callback: receive Alibaba Cloud OSS upload callbacks, verified and recorded once.
