@@ -1,5 +1,6 @@
 /** Every refusal the product makes, with the HTTP status each door answers it with. */
 export const ERROR_STATUS = {
+  MalformedRequest: 400,
   MalformedBody: 400,
   UnsupportedContentType: 400,
   MissingField: 400,

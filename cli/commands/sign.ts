@@ -1,33 +1,13 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { CallbackRequest } from '../../lib/exchange.js';
 import { fc2RequestFileOf, fc3EventOf, lambdaUrlEventOf, type SampleEventOptions } from '../../lib/platforms/sample-events.js';
-import { signedCallback, splitCallbackUrl } from '../../lib/protocol/sign.js';
+import { signedCallback } from '../../lib/protocol/sign.js';
 import { CONTENT_TYPES } from '../../lib/protocol/templates.js';
 import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
 import { formatRawRequest } from '../raw-request.js';
+import { sendRequest } from '../send-request.js';
 import { bodyType } from './template.js';
-
-/** POST the request to the callback URL's host with its target, headers and body exactly as signed. */
-async function sendRequest(url: string, request: CallbackRequest): Promise<{ status: number; body: Buffer }> {
-  const secure = /^https:\/\//i.test(url);
-  const { host } = splitCallbackUrl(url);
-  const [hostname, port] = host.startsWith('[') ? [host.slice(1, host.indexOf(']')), host.split(']:')[1]] : host.split(':');
-  const target = request.rawQuery === null ? request.rawPath : `${request.rawPath}?${request.rawQuery}`;
-  const send = secure ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send({ hostname, port, method: request.method, path: target, headers: request.headers, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${host} within 10 s`)));
-    req.on('error', (error) => reject(new Error(`cannot send to ${url}: ${error.message}`)));
-    req.end(request.body);
-  });
-}
 
 function readPrivateKey(path: string): KeyObject {
   try {

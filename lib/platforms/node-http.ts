@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { CallbackError } from '../errors.js';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
@@ -64,6 +65,18 @@ export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBo
   };
 }
 
+/**
+ * Node's own answer to a request it cannot parse (a truncated body, a garbage request line) is a bare
+ * 400 with no body; answer with the same JSON refusal every other bad input gets.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+  const refusal = new CallbackError('MalformedRequest', `the request is not valid HTTP/1.1 (${error.code ?? error.message})`);
+  const { status, headers, body } = jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message });
+  const head = Object.entries({ ...headers, connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} Bad Request\r\n${head.join('')}\r\n`), body]));
+}
+
 export interface LocalServer {
   url: string;
   store: UploadStore;
@@ -79,6 +92,7 @@ export async function startLocalServer(options: { config: Config; port?: number;
   const keys = new KeyResolver(pinnedKeys(config.trustedKeys), new KeyCache());
   const receiver = createReceiver({ config, store, keys, logger });
   const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config));
+  server.on('clientError', answerClientError);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
