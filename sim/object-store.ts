@@ -108,9 +108,11 @@ export class ObjectStore {
   async put(key: string, staged: Staged, info: Pick<StoredObject, 'etag' | 'contentMd5' | 'contentType' | 'objectType' | 'meta'>): Promise<StoredObject> {
     const object: StoredObject = { key, size: staged.size, crc64: staged.crc64, lastModified: new Date().toUTCString(), ...info };
     const id = keyId(key);
-    await writeFile(join(this.#tmp, `${id}.json`), JSON.stringify(object));
+    // Staged under a name of its own, so two uploads of one key racing cannot share a temporary file.
+    const meta = `${staged.path}.json`;
+    await writeFile(meta, JSON.stringify(object));
     await rename(staged.path, join(this.#objects, `${id}.data`));
-    await rename(join(this.#tmp, `${id}.json`), join(this.#objects, `${id}.json`));
+    await rename(meta, join(this.#objects, `${id}.json`));
     return object;
   }
 
