@@ -9,6 +9,17 @@ import type { AliyunCredentials } from '../credentials.js';
  * taking an AbortSignal, each failing with a `TablestoreError` that carries Tablestore's own code.
  */
 
+/**
+ * The SDK assigns to four undeclared variables: `pro` (`lib/filter.js`), `sub`
+ * (`lib/protocol/encoder.js`), `key` and `size` (`lib/protocol/plian_buffer_builder.js`). Loaded as
+ * CommonJS, sloppy mode turns each into a global on first write; bundled into the functions' ESM
+ * (strict) output, the first write throws a ReferenceError. Declaring those globals up front gives
+ * the bundled SDK the behaviour it has unbundled.
+ */
+for (const name of ['pro', 'sub', 'key', 'size']) {
+  if (!(name in globalThis)) Reflect.set(globalThis, name, undefined);
+}
+
 export type CellValue = TableStore.CellValue;
 export type Int64 = TableStore.Int64;
 export type Row = Record<string, CellValue>;

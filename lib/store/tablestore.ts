@@ -48,6 +48,10 @@ export const LIST_INDEX_FIELDS: TableStore.FieldSchema[] = [
   keyword('receivedAt', { enableSortAndAgg: true }),
 ];
 
+/** `init` waits at most 1 + 2 + … + 9 = 45 × INIT_RETRY_MS for a new table to load. */
+const INIT_ATTEMPTS = 10;
+const INIT_RETRY_MS = 300;
+
 /** Search returns at most 100 rows a page. */
 const PAGE_SIZE = 100;
 
@@ -166,13 +170,25 @@ class TablestoreStore implements UploadStore {
     return records;
   }
 
+  /**
+   * Create the table, then its search index, when missing. A new table takes a few seconds to load,
+   * so transient refusals (OTSTableNotReady, throttling) are retried for a while: this runs from the
+   * CLI or a deploy step, never within a callback's deadline.
+   */
   async init(): Promise<void> {
-    await this.#run(async (client) => {
-      await this.#createTableIfMissing(client);
-      if (!(await client.listSearchIndexes(this.#table)).includes(LIST_INDEX)) {
-        await ignoring('OTSObjectAlreadyExist', client.createSearchIndex({ tableName: this.#table, indexName: LIST_INDEX, schema: { fieldSchemas: LIST_INDEX_FIELDS } }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#run(async (client) => {
+          await this.#createTableIfMissing(client);
+          if (!(await client.listSearchIndexes(this.#table)).includes(LIST_INDEX)) {
+            await ignoring('OTSObjectAlreadyExist', client.createSearchIndex({ tableName: this.#table, indexName: LIST_INDEX, schema: { fieldSchemas: LIST_INDEX_FIELDS } }));
+          }
+        });
+      } catch (error) {
+        if (!(error instanceof TransientStoreError) || attempt >= INIT_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS * attempt));
       }
-    });
+    }
   }
 
   async close(): Promise<void> {

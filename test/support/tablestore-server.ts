@@ -49,6 +49,8 @@ export interface TablestoreServer {
   throttleNext(count: number, error?: InjectedError): void;
   /** Hold the next `count` calls for `ms` before applying them: a client that gives up first never learns the outcome. */
   delayNext(count: number, ms: number): void;
+  /** Forget the faults not yet used, so a failed test leaves none to the next. */
+  clearFaults(): void;
   /** Stop listening and drop open connections: the store is down. */
   stop(): Promise<void>;
   /** Listen again on the same port, with the same tables. */
@@ -163,6 +165,10 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
     },
     delayNext(count, ms) {
       delay = { count, ms };
+    },
+    clearFaults() {
+      throttle = { count: 0, error: 'OTSServerBusy' };
+      delay = { count: 0, ms: 0 };
     },
     stop,
     async start() {
