@@ -29,17 +29,22 @@ export function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 /** Read the body, refusing it as soon as it passes `maxBytes` (the declared length is checked first). */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new CallbackError('BodyTooLarge', `the body is larger than ${maxBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
-  if (Number(req.headers['content-length']) > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () => new CallbackError('BodyTooLarge', `the body is larger than ${maxBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
+    if (Number(req.headers['content-length']) > maxBytes) return reject(tooLarge());
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData).pause();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, total)));
+    req.once('error', reject);
+  });
 }
 
 function send(res: ServerResponse, response: CallbackResponse, close = false): void {

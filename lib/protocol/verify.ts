@@ -7,6 +7,7 @@ import { verifyRsaMd5 } from './rsa.js';
 import { stringToSign } from './string-to-sign.js';
 import type { PinnedKeys } from './trusted-keys.js';
 
+const MAX_DECISIONS = 64;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export interface SignatureHeaders {
@@ -38,13 +39,22 @@ export function readSignatureHeaders(headers: Record<string, string>): Signature
 
 /** Turns a key URL into a key: pinned, fetched through the cache, or refused with no request made. */
 export class KeyResolver {
+  /** Decisions by URL text, so a warm instance parses each key URL once; bounded against churn. */
+  readonly #decisions = new Map<string, KeyUrlDecision>();
+
   constructor(
     private readonly pinned: PinnedKeys,
     private readonly cache: KeyCache = new KeyCache(),
   ) {}
 
   decide(keyUrl: string): KeyUrlDecision {
-    return decideKeyUrl(keyUrl, (url) => this.pinned.has(url));
+    let decision = this.#decisions.get(keyUrl);
+    if (!decision) {
+      decision = decideKeyUrl(keyUrl, (url) => this.pinned.has(url));
+      if (this.#decisions.size >= MAX_DECISIONS) this.#decisions.clear();
+      this.#decisions.set(keyUrl, decision);
+    }
+    return decision;
   }
 
   async resolve(keyUrl: string): Promise<KeyObject> {
