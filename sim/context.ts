@@ -2,7 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CallbackKey } from './callback-key.js';
 import type { ObjectStore } from './object-store.js';
+import { ossErrors } from './oss-error.js';
 import type { AccessKeyPair, QueryParam } from './request-auth.js';
+
+/** Where the simulator keeps its own files (the callback public key); no object may live there. */
+export const RESERVED_PREFIX = '.oss-sim/';
+
+/** OSS's object name rules: 1 to 1023 bytes of UTF-8, not starting with `/` or `\`. */
+export function checkObjectKey(key: string): void {
+  if (!key || Buffer.byteLength(key) > 1023 || key.startsWith('/') || key.startsWith('\\') || key.startsWith(RESERVED_PREFIX)) {
+    throw ossErrors.invalidObjectName();
+  }
+}
 
 /** What every operation handler can reach: the one bucket, its store, the callback key. */
 export interface SimContext {

@@ -2,7 +2,7 @@ import busboy from 'busboy';
 import type { Readable } from 'node:stream';
 import { answerUpload, uploadHeaders } from './answer-upload.js';
 import { callbackFromForm, type CallbackInput } from './callback-input.js';
-import { userMeta, type OssAnswer, type OssRequest, type SimContext } from './context.js';
+import { checkObjectKey, userMeta, type OssAnswer, type OssRequest, type SimContext } from './context.js';
 import type { Staged } from './object-store.js';
 import { OssError, ossErrors } from './oss-error.js';
 import { checkLength, checkPolicy, type LengthRange } from './post-policy.js';
@@ -34,7 +34,7 @@ function accept(ctx: SimContext, fields: Map<string, string>, file: Readable, fi
   const template = fields.get('key');
   if (!template) throw missingField('key');
   const key = template.replace(/\$\{filename\}/g, filename);
-  if (Buffer.byteLength(key) > 1023 || key.startsWith('/') || key.startsWith('\\')) throw ossErrors.invalidObjectName();
+  checkObjectKey(key);
   const callback = callbackFromForm(fields);
   const staging = ctx.store.stage(file);
   // Awaited once the form is read; until then a failure must not count as unhandled.

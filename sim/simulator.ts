@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { loadOrCreateCallbackKey, writeTrustedKeys } from './callback-key.js';
-import { hasQuery, type OssAnswer, type OssRequest, type SimContext } from './context.js';
+import { RESERVED_PREFIX, checkObjectKey, hasQuery, type OssAnswer, type OssRequest, type SimContext } from './context.js';
 import { CALLBACK_TIMEOUT_MS } from './deliver-callback.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, uploadPart } from './multipart.js';
 import { ObjectStore } from './object-store.js';
@@ -42,8 +42,7 @@ export interface Simulator {
 }
 
 /** Where the callback public key is served; no object can have a key under this prefix. */
-export const KEY_PATH = '/.oss-sim/callback-public-key.pem';
-const RESERVED_PREFIX = '.oss-sim/';
+export const KEY_PATH = `/${RESERVED_PREFIX}callback-public-key.pem`;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 /** A virtual-hosted OSS host names its bucket; ali-oss sends one even to an IP endpoint. */
 const OSS_HOST = /^([^.]+)\.oss-[a-z0-9-]+\.aliyuncs\.com(?::\d+)?$/i;
@@ -152,7 +151,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         };
         const named = OSS_HOST.exec(request.headers.host ?? '')?.[1];
         if (named && named !== ctx.bucket) throw new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', [['BucketName', named]]);
-        if (key.startsWith(RESERVED_PREFIX) || Buffer.byteLength(key) > 1023) throw ossErrors.invalidObjectName();
+        if (key) checkObjectKey(key);
         const handler = route(request);
         if (!handler) throw ossErrors.notImplemented();
         if (ctx.credentials && handler !== postObject) authenticate({ method, headers: request.headers, query: request.query, bucket: ctx.bucket, key }, ctx.credentials);

@@ -177,3 +177,15 @@ describe('invalid callback parameters', () => {
     expect(receiver.received).toHaveLength(0);
   });
 });
+
+describe('the callback key', () => {
+  it('is served at the key URL the callbacks name, and that path holds no objects', async () => {
+    const served = await fetch(sim.keyUrl);
+    expect(await served.text()).toBe(sim.publicKeyPem);
+    const put = await fetch(sim.keyUrl, { method: 'PUT', body: 'swap the key' });
+    expect(put.status).toBe(400);
+    expect(await put.text()).toContain('<Code>InvalidObjectName</Code>');
+    const slash = await fetch(`${sim.url}//leading-slash.txt`, { method: 'PUT', body: 'x' });
+    expect(slash.status).toBe(400);
+  });
+});
