@@ -105,6 +105,11 @@ describe('PutObject with a callback', () => {
     });
   });
 
+  it('sends callbackHost as the Host header, which the signature does not cover', async () => {
+    await client.put('host.txt', Buffer.from('h'), { callback: { url: `${receiver.url}/h`, host: 'uploads.example.com', body: 'o=${object}' } });
+    expect(receiver.received[0]).toMatchObject({ verified: true, headers: { host: 'uploads.example.com' } });
+  });
+
   it('stores the object, and the x-oss-hash-crc64ecma the client gets matches its own CRC-64', async () => {
     const content = randomBytes(70_000);
     const put = await client.put('crc/check.bin', content);
