@@ -1,4 +1,4 @@
-import { parse as parseLosslessJson } from 'lossless-json';
+import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
 import { CallbackError } from '../errors.js';
 import type { ImageInfo } from '../store/record.js';
 import { CONTENT_TYPES } from './templates.js';
@@ -68,8 +68,8 @@ function readForm(text: string): Raw {
 function readJson(text: string): Raw {
   let document: unknown;
   try {
-    // Numbers stay as their source text: crc64 is a 64-bit value JSON.parse would round.
-    document = parseLosslessJson(text, undefined, (source) => source);
+    // Numbers stay as their source text (LosslessNumber): crc64 is a 64-bit value JSON.parse would round.
+    document = parseLosslessJson(text);
   } catch (error) {
     throw malformed(`the body is not valid JSON: ${(error as Error).message}`);
   }
@@ -90,14 +90,15 @@ function readJson(text: string): Raw {
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
 }
 
 function jsonText(name: string, value: unknown): string | null {
   if (value === null || typeof value === 'string') return value;
+  if (isLosslessNumber(value)) return value.value;
   if (typeof value === 'boolean') return String(value);
   if (SYSTEM_NAMES.has(name)) throw malformed(`field ${JSON.stringify(name)} must be a string or a number`);
-  return JSON.stringify(value);
+  return stringifyLosslessJson(value) ?? '';
 }
 
 function toFields(raw: Raw): CallbackFields {
@@ -111,7 +112,10 @@ function toFields(raw: Raw): CallbackFields {
     return value;
   };
   const vars: Record<string, string> = {};
-  for (const [name, value] of raw) if (!SYSTEM_NAMES.has(name)) vars[name] = value ?? '';
+  for (const [name, value] of raw) {
+    // Defined, not assigned: a field named __proto__ is kept as a field instead of setting the prototype.
+    if (!SYSTEM_NAMES.has(name)) Object.defineProperty(vars, name, { value: value ?? '', enumerable: true, writable: true, configurable: true });
+  }
   return {
     bucket: required('bucket'),
     object: required('object'),

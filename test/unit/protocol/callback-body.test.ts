@@ -1,0 +1,411 @@
+import { describe, expect, it } from 'vitest';
+import { parseCallbackBody, type CallbackFields } from '../../../lib/protocol/callback-body.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const parse = (contentType: string | undefined, body: string | Buffer) =>
+  parseCallbackBody(contentType, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
+
+/** Every field null or empty: what a body with only bucket and object yields. */
+const BARE: CallbackFields = {
+  bucket: 'b',
+  object: 'o',
+  etag: null,
+  size: null,
+  mimeType: null,
+  crc64: null,
+  contentMd5: null,
+  operation: null,
+  reqId: null,
+  clientIp: null,
+  vpcId: null,
+  image: null,
+  vars: {},
+};
+
+/** Run `read` and return the CallbackError it throws. */
+function refusal(read: () => unknown): { code: string; message: string } {
+  try {
+    read();
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected parseCallbackBody to refuse the body');
+}
+
+describe('parseCallbackBody: form bodies', () => {
+  it('reads the official doc example body (protocol note §2.1)', () => {
+    // Prepare
+    const body =
+      'bucket=callback-test&object=test.txt&etag=D8E8FCA2DC0F896FD7CB4CB0031BA249&size=5&mimeType=text%2Fplain&imageInfo.height=&imageInfo.width=&imageInfo.format=&x:var1=for-callback-test';
+
+    // Act
+    const fields = parse(FORM, body);
+
+    // Assess
+    expect(fields).toEqual({
+      ...BARE,
+      bucket: 'callback-test',
+      object: 'test.txt',
+      etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249',
+      size: 5,
+      mimeType: 'text/plain',
+      vars: { 'x:var1': 'for-callback-test' },
+    });
+  });
+
+  it('reads every system field, with size and image dimensions as numbers', () => {
+    // Prepare
+    const body = [
+      'bucket=photos',
+      'object=users%2F42%2F%E7%8C%AB%20%26%20co%2B.jpg',
+      'etag=A3AC1B2FAADBD0000EE9F5EA57CAACB',
+      'size=2788',
+      'mimeType=image%2Fjpeg',
+      'imageInfo.height=197',
+      'imageInfo.width=257',
+      'imageInfo.format=jpg',
+      'crc64=3461631372852000',
+      'contentMd5=o6wbL6rb0%2B7p9epXyqyw%3D%3D',
+      'vpcId=vpc-1',
+      'clientIp=100.20.30.40',
+      'reqId=674EB5AA2000037341888F8',
+      'operation=PutObject',
+    ].join('&');
+
+    // Act
+    const fields = parse(FORM, body);
+
+    // Assess
+    expect(fields).toEqual({
+      bucket: 'photos',
+      object: 'users/42/猫 & co+.jpg',
+      etag: 'A3AC1B2FAADBD0000EE9F5EA57CAACB',
+      size: 2788,
+      mimeType: 'image/jpeg',
+      crc64: '3461631372852000',
+      contentMd5: 'o6wbL6rb0+7p9epXyqyw==',
+      operation: 'PutObject',
+      reqId: '674EB5AA2000037341888F8',
+      clientIp: '100.20.30.40',
+      vpcId: 'vpc-1',
+      image: { width: 257, height: 197, format: 'jpg' },
+      vars: {},
+    });
+  });
+
+  it('keeps crc64 above 2^53 exact as a decimal string', () => {
+    // Act
+    const fields = parse(FORM, 'bucket=b&object=o&crc64=18446744073709551615');
+
+    // Assess
+    expect(fields.crc64).toBe('18446744073709551615');
+  });
+
+  it('keeps x: variables and any other custom field in vars under their names', () => {
+    // Act
+    const fields = parse(FORM, 'bucket=b&object=o&x:uid=42&x%3Aalbum=holiday&my_var=a+b&empty=');
+
+    // Assess
+    expect(fields.vars).toEqual({ 'x:uid': '42', 'x:album': 'holiday', my_var: 'a b', empty: '' });
+  });
+
+  it('keeps a custom field named like an Object.prototype member as an own field', () => {
+    // Act
+    const fields = parse(FORM, 'bucket=b&object=o&__proto__=p&constructor=c&toString=t');
+
+    // Assess
+    expect(Object.entries(fields.vars)).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['toString', 't'],
+    ]);
+  });
+
+  it('accepts the content type with parameters and in any case', () => {
+    // Act
+    const fields = parse('Application/X-WWW-Form-Urlencoded; charset=UTF-8', 'bucket=b&object=o');
+
+    // Assess
+    expect(fields).toEqual(BARE);
+  });
+
+  it('refuses a field that appears twice', () => {
+    // Act
+    const error = refusal(() => parse(FORM, 'bucket=b&object=o&bucket=c'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'field "bucket" appears more than once' });
+  });
+
+  it('refuses a custom field that appears twice', () => {
+    // Act
+    const error = refusal(() => parse(FORM, 'bucket=b&object=o&x:uid=1&x:uid=2'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'field "x:uid" appears more than once' });
+  });
+});
+
+describe('parseCallbackBody: JSON bodies', () => {
+  it('reads the shape OSS sends for the recommended JSON template (protocol note §2.1), with nested imageInfo', () => {
+    // Prepare
+    const body =
+      '{"bucket":"bucket-name","object":"user-dir-prefix/image.jpg","etag":"A3AC1B2FAADBD0000EE9F5EA57CAACB","size":2788,' +
+      '"mimeType":"image/jpeg","imageInfo":{"height":197,"width":257,"format":"jpg"},"crc64":3461631372852000,' +
+      '"contentMd5":"o6wbL6rb0+7p9epXyqyw==","vpcId":null,"clientIp":"100.20.30.40","reqId":"674EB5AA2000037341888F8",' +
+      '"operation":"PutObject"}';
+
+    // Act
+    const fields = parse(JSON_TYPE, body);
+
+    // Assess
+    expect(fields).toEqual({
+      bucket: 'bucket-name',
+      object: 'user-dir-prefix/image.jpg',
+      etag: 'A3AC1B2FAADBD0000EE9F5EA57CAACB',
+      size: 2788,
+      mimeType: 'image/jpeg',
+      crc64: '3461631372852000',
+      contentMd5: 'o6wbL6rb0+7p9epXyqyw==',
+      operation: 'PutObject',
+      reqId: '674EB5AA2000037341888F8',
+      clientIp: '100.20.30.40',
+      vpcId: null,
+      image: { width: 257, height: 197, format: 'jpg' },
+      vars: {},
+    });
+  });
+
+  it('reads flat imageInfo.* fields', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","imageInfo.height":1,"imageInfo.width":2,"imageInfo.format":"png"}');
+
+    // Assess
+    expect(fields.image).toEqual({ width: 2, height: 1, format: 'png' });
+  });
+
+  it('keeps a bare crc64 number above 2^53 exact, where JSON.parse would round it', () => {
+    // Prepare
+    const body = '{"bucket":"b","object":"o","crc64":18446744073709551615}';
+    expect(JSON.parse(body).crc64).not.toBe(18446744073709551615n.toString());
+
+    // Act
+    const fields = parse(JSON_TYPE, body);
+
+    // Assess
+    expect(fields.crc64).toBe('18446744073709551615');
+  });
+
+  it('reads crc64 and size sent as strings', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","crc64":"9007199254740993","size":"12"}');
+
+    // Assess
+    expect(fields).toMatchObject({ crc64: '9007199254740993', size: 12 });
+  });
+
+  it('keeps custom fields in vars as text: strings as they are, numbers exact, booleans and null as text', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","x:uid":"42","x:big":12345678901234567890,"x:flag":true,"x:none":null}');
+
+    // Assess
+    expect(fields.vars).toEqual({ 'x:uid': '42', 'x:big': '12345678901234567890', 'x:flag': 'true', 'x:none': '' });
+  });
+
+  it('keeps an array or object custom field as its JSON text, numbers inside unquoted', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","x:tags":["a",1],"x:meta":{"n":2}}');
+
+    // Assess
+    expect(fields.vars).toEqual({ 'x:tags': '["a",1]', 'x:meta': '{"n":2}' });
+  });
+
+  it('refuses a duplicate key', () => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, '{"bucket":"b","object":"o","bucket":"c"}'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/^the body is not valid JSON: Duplicate key 'bucket'/) });
+  });
+
+  it('refuses an image field given both nested and flat', () => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, '{"bucket":"b","object":"o","imageInfo":{"width":1},"imageInfo.width":2}'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'field "imageInfo.width" appears more than once' });
+  });
+
+  it.each([
+    { title: 'an array', body: '[{"bucket":"b","object":"o"}]' },
+    { title: 'a string', body: '"bucket=b&object=o"' },
+    { title: 'a number', body: '42' },
+    { title: 'null', body: 'null' },
+  ])('refuses $title as the whole body', ({ body }) => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, body));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'the JSON body must be an object' });
+  });
+
+  it.each([
+    { title: 'truncated JSON', body: '{"bucket":"b","object":' },
+    { title: 'an empty body', body: '' },
+    { title: 'a form body sent as JSON', body: 'bucket=b&object=o' },
+    { title: 'trailing garbage', body: '{"bucket":"b","object":"o"} x' },
+  ])('refuses $title as not valid JSON', ({ body }) => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, body));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/^the body is not valid JSON: /) });
+  });
+
+  it.each([
+    { field: 'bucket', body: '{"bucket":{"name":"b"},"object":"o"}' },
+    { field: 'size', body: '{"bucket":"b","object":"o","size":[1]}' },
+    { field: 'imageInfo.width', body: '{"bucket":"b","object":"o","imageInfo":{"width":{"px":1}}}' },
+  ])('refuses an object or array for the system field $field', ({ field, body }) => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, body));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: `field "${field}" must be a string or a number` });
+  });
+});
+
+describe('parseCallbackBody: values', () => {
+  it.each([
+    { title: 'one above the 64-bit range', crc64: '18446744073709551616' },
+    { title: '21 digits', crc64: '100000000000000000000' },
+    { title: 'a negative number', crc64: '-1' },
+    { title: 'a decimal fraction', crc64: '1.5' },
+    { title: 'hex', crc64: '0x10' },
+    { title: 'letters', crc64: 'abc' },
+  ])('refuses crc64 as $title', ({ crc64 }) => {
+    // Act
+    const error = refusal(() => parse(FORM, `bucket=b&object=o&crc64=${encodeURIComponent(crc64)}`));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: `crc64 must be an unsigned 64-bit decimal, got ${JSON.stringify(crc64)}` });
+  });
+
+  it('refuses a bare JSON crc64 above the 64-bit range', () => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, '{"bucket":"b","object":"o","crc64":18446744073709551616}'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'crc64 must be an unsigned 64-bit decimal, got "18446744073709551616"' });
+  });
+
+  it('accepts crc64 0 and the largest 64-bit value', () => {
+    // Act
+    const low = parse(FORM, 'bucket=b&object=o&crc64=0');
+    const high = parse(FORM, 'bucket=b&object=o&crc64=18446744073709551615');
+
+    // Assess
+    expect([low.crc64, high.crc64]).toEqual(['0', '18446744073709551615']);
+  });
+
+  it.each([
+    { value: '5kb' },
+    { value: '-5' },
+    { value: '1.5' },
+    { value: '1e3' },
+    { value: '9007199254740993' },
+  ])('refuses size $value as not a whole number', ({ value }) => {
+    // Act
+    const error = refusal(() => parse(FORM, `bucket=b&object=o&size=${encodeURIComponent(value)}`));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: `size must be a whole number, got ${JSON.stringify(value)}` });
+  });
+
+  it('treats empty image fields as no image', () => {
+    // Act
+    const fields = parse(FORM, 'bucket=b&object=o&imageInfo.height=&imageInfo.width=&imageInfo.format=');
+
+    // Assess
+    expect(fields.image).toBeNull();
+  });
+
+  it('treats JSON null image fields as no image', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","imageInfo":{"height":null,"width":null,"format":null}}');
+
+    // Assess
+    expect(fields.image).toBeNull();
+  });
+
+  it.each([
+    { title: 'a format without dimensions', body: 'bucket=b&object=o&imageInfo.format=jpg' },
+    { title: 'dimensions without a format', body: 'bucket=b&object=o&imageInfo.height=1&imageInfo.width=2&imageInfo.format=' },
+    { title: 'a height alone', body: 'bucket=b&object=o&imageInfo.height=1' },
+  ])('refuses a partial image: $title', ({ body }) => {
+    // Act
+    const error = refusal(() => parse(FORM, body));
+
+    // Assess
+    expect(error).toMatchObject({
+      code: 'MalformedBody',
+      message: 'imageInfo.height, imageInfo.width and imageInfo.format must be all present or all empty',
+    });
+  });
+
+  it('refuses an image dimension that is not a whole number', () => {
+    // Act
+    const error = refusal(() => parse(FORM, 'bucket=b&object=o&imageInfo.height=1&imageInfo.width=wide&imageInfo.format=jpg'));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'imageInfo.width must be a whole number, got "wide"' });
+  });
+
+  it.each([
+    { type: FORM, body: Buffer.concat([Buffer.from('bucket=b&object='), Buffer.from([0xff, 0xfe])]) },
+    { type: JSON_TYPE, body: Buffer.concat([Buffer.from('{"bucket":"b","object":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]) },
+  ])('refuses a $type body that is not valid UTF-8', ({ type, body }) => {
+    // Act
+    const error = refusal(() => parse(type, body));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: 'the body is not valid UTF-8' });
+  });
+});
+
+describe('parseCallbackBody: content type and required fields', () => {
+  it.each([
+    { contentType: 'text/plain', shown: '"text/plain"' },
+    { contentType: 'multipart/form-data; boundary=x', shown: '"multipart/form-data; boundary=x"' },
+    { contentType: 'application/jsonp', shown: '"application/jsonp"' },
+    { contentType: '', shown: '""' },
+    { contentType: undefined, shown: '""' },
+  ])('refuses the content type $shown', ({ contentType, shown }) => {
+    // Act
+    const error = refusal(() => parse(contentType, 'bucket=b&object=o'));
+
+    // Assess
+    expect(error).toMatchObject({
+      code: 'UnsupportedContentType',
+      message: `content type ${shown} is not supported; OSS sends application/x-www-form-urlencoded or application/json`,
+    });
+  });
+
+  it.each([
+    { title: 'no bucket', type: FORM, body: 'object=o', missing: 'bucket' },
+    { title: 'an empty bucket', type: FORM, body: 'bucket=&object=o', missing: 'bucket' },
+    { title: 'no object', type: FORM, body: 'bucket=b', missing: 'object' },
+    { title: 'a null object', type: JSON_TYPE, body: '{"bucket":"b","object":null}', missing: 'object' },
+    { title: 'an empty JSON object', type: JSON_TYPE, body: '{}', missing: 'bucket' },
+  ])('refuses $title as MissingField', ({ type, body, missing }) => {
+    // Act
+    const error = refusal(() => parse(type, body));
+
+    // Assess
+    expect(error).toMatchObject({
+      code: 'MissingField',
+      message: `the body has no ${missing}; add ${missing}=\${${missing}} to the callback body template`,
+    });
+  });
+});
