@@ -19,7 +19,7 @@ let client: OSS;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oss-sim-'));
-  sim = await startSimulator({ dataDir: join(dir, 'data'), bucket: BUCKET, trustedKeysOut: join(dir, 'trusted-keys.json'), callbackTimeoutMs: 400 });
+  sim = await startSimulator({ dataDir: join(dir, 'data'), bucket: BUCKET, trustedKeysOut: join(dir, 'trusted-keys.json'), callbackTimeoutMs: 800 });
   receiver = await startTestReceiver(join(dir, 'trusted-keys.json'));
   client = new OSS({ endpoint: sim.url, cname: true, bucket: BUCKET, accessKeyId: 'any-id', accessKeySecret: 'any-secret' });
 });
@@ -145,7 +145,7 @@ describe('callback failures give 203 CallbackFailed and keep the object', () => 
     ['answers 500', 'status500', 'Error status : 500.'],
     ['answers plain text', 'text', 'Response body is not valid json format.'],
     ['answers without Content-Length', 'chunked', 'Error Status : 400.User server return no content-length value'],
-    ['does not answer in time', 'slow', /^Error status : -1 127\.0\.0\.1:\d+ reply timeout, cost:400ms, timeout:400ms$/],
+    ['does not answer in time', 'slow', /^Error status : -1 127\.0\.0\.1:\d+ reply timeout, cost:800ms, timeout:800ms$/],
   ] as const)('when the receiver %s', async (_case, behaviour, message) => {
     receiver.behave(behaviour);
     const key = `failed/${behaviour}.txt`;

@@ -46,7 +46,7 @@ export async function startTestReceiver(trustedKeysFile: string) {
         res.writeHead(500, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer);
         return;
       case 'slow':
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer), 1500).unref();
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer), 2000).unref();
         return;
       case 'text':
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('OK');
