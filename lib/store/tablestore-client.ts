@@ -21,7 +21,6 @@ for (const name of ['pro', 'sub', 'key', 'size']) {
 }
 
 export type CellValue = TableStore.CellValue;
-export type Int64 = TableStore.Int64;
 export type Row = Record<string, CellValue>;
 export { TableStore };
 
@@ -192,12 +191,17 @@ function send(call: CallOptions | undefined, start: (done: TableStore.Callback) 
       request?.httpRequest.stream?.destroy();
       reject(signal?.reason);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    request = start((error, data) => {
+    const settle = (error: unknown, data?: unknown) => {
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(asTablestoreError(error));
       else resolve(data);
-    });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      request = start(settle);
+    } catch (error) {
+      settle(error);
+    }
   });
 }
 

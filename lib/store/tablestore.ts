@@ -113,7 +113,7 @@ class TablestoreStore implements UploadStore {
     const condition = new TableStore.Condition(RowExistenceExpectation.IGNORE, takeable);
     // A refused claim is read back; if that entry vanished in between (released), claim again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const written = await this.#call(async (client) => {
+      const written = await this.#conditionalWrite(async (client) => {
         await client.putRow({ tableName: this.#table, primaryKey: { id: claim.id }, columns: claimColumns(claim), condition }, options);
       });
       if (written) return { claimed: true };
@@ -125,13 +125,13 @@ class TablestoreStore implements UploadStore {
 
   async complete(entry: CompleteEntry, claimToken: string, options?: StoreCallOptions): Promise<boolean> {
     if (entry.record.id !== entry.id) throw new Error(`the record id ${entry.record.id} differs from the entry id ${entry.id}`);
-    return this.#call(async (client) => {
+    return this.#conditionalWrite(async (client) => {
       await client.putRow({ tableName: this.#table, primaryKey: { id: entry.id }, columns: completeColumns(entry), condition: heldClaim(claimToken) }, options);
     });
   }
 
   async release(id: string, claimToken: string, options?: StoreCallOptions): Promise<void> {
-    await this.#call((client) => client.deleteRow({ tableName: this.#table, primaryKey: { id }, condition: heldClaim(claimToken) }, options));
+    await this.#conditionalWrite((client) => client.deleteRow({ tableName: this.#table, primaryKey: { id }, condition: heldClaim(claimToken) }, options));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<StoredEntry | undefined> {
@@ -216,7 +216,7 @@ class TablestoreStore implements UploadStore {
   }
 
   /** A conditional write: true when written, false when Tablestore refused it on its condition. */
-  async #call(write: (client: TablestoreClient) => Promise<void>): Promise<boolean> {
+  async #conditionalWrite(write: (client: TablestoreClient) => Promise<void>): Promise<boolean> {
     return this.#run(async (client) => {
       try {
         await write(client);

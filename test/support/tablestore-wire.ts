@@ -28,7 +28,6 @@ interface PlainBufferSdk {
   PlainBufferBuilder: {
     serializeForPutRow(primaryKey: Array<Record<string, Cell>>, columns: Array<Record<string, Cell | number>>): Buffer;
   };
-  Long: { fromString(text: string): Int64Cell };
 }
 
 const sdk = require('tablestore') as PlainBufferSdk;
@@ -55,9 +54,6 @@ export interface QueryMessage {
 export interface SorterMessage {
   fieldSort?: { fieldName: string; order: number } | null;
   pkSort?: { order: number } | null;
-  scoreSort?: unknown;
-  geoDistanceSort?: unknown;
-  docSort?: unknown;
 }
 export interface FieldSchemaMessage {
   fieldName: string;
@@ -65,7 +61,6 @@ export interface FieldSchemaMessage {
   index: boolean;
   docValues: boolean;
   isArray: boolean;
-  fieldSchemas: FieldSchemaMessage[];
 }
 
 const protos = require('tablestore/lib/protocol/tablestore_compiled_proto.js') as {
@@ -95,7 +90,7 @@ export const wire = {
   CreateTableResponse: codec<object>(main, 'CreateTableResponse'),
   DescribeTableRequest: codec<{ tableName: string }>(main, 'DescribeTableRequest'),
   DescribeTableResponse: codec<object>(main, 'DescribeTableResponse'),
-  PutRowRequest: codec<{ tableName: string; row: Uint8Array; condition: ConditionMessage; returnContent?: { returnType?: number } | null }>(main, 'PutRowRequest'),
+  PutRowRequest: codec<{ tableName: string; row: Uint8Array; condition: ConditionMessage }>(main, 'PutRowRequest'),
   PutRowResponse: codec<object>(main, 'PutRowResponse'),
   GetRowRequest: codec<{
     tableName: string;
@@ -116,7 +111,7 @@ export const wire = {
   CompositeColumnValueFilter: codec<{ combinator: number; subFilters: FilterMessage[] }>(filter, 'CompositeColumnValueFilter'),
   ListSearchIndexRequest: codec<{ tableName: string }>(search, 'ListSearchIndexRequest'),
   ListSearchIndexResponse: codec<object>(search, 'ListSearchIndexResponse'),
-  CreateSearchIndexRequest: codec<{ tableName: string; indexName: string; schema?: { fieldSchemas: FieldSchemaMessage[]; indexSort?: unknown } | null; timeToLive: number }>(
+  CreateSearchIndexRequest: codec<{ tableName: string; indexName: string; schema?: { fieldSchemas: FieldSchemaMessage[]; indexSort?: unknown } | null }>(
     search,
     'CreateSearchIndexRequest',
   ),
@@ -177,8 +172,4 @@ export function writePlainRow(primaryKey: Array<{ name: string; value: Cell }>, 
 
 export function isInt64(value: Cell): value is Int64Cell {
   return typeof value === 'object' && !Buffer.isBuffer(value);
-}
-
-export function int64(text: string): Int64Cell {
-  return sdk.Long.fromString(text);
 }

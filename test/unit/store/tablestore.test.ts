@@ -195,6 +195,22 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect(String(row?.columns.imageWidth)).toBe('640');
     });
 
+    it('claims, completes and releases with one conditional write each, reading back only a refused claim', async () => {
+      store = await open();
+      await store.init();
+      const operations = async (work: () => Promise<unknown>) => {
+        const before = server.calls.length;
+        await work();
+        return server.calls.slice(before).map((call) => call.operation);
+      };
+      const claim = { id: 'a', status: EntryStatus.INPROGRESS, fingerprint, claimToken: 'mine', claimExpiresAt: Date.now() + 60_000 };
+      expect(await operations(() => store.claim(claim, Date.now()))).toEqual(['PutRow']);
+      expect(await operations(() => store.claim({ ...claim, claimToken: 'other' }, Date.now()))).toEqual(['PutRow', 'GetRow']);
+      expect(await operations(() => store.release('a', 'other'))).toEqual(['DeleteRow']);
+      const record = uploadRecord({ id: 'a' });
+      expect(await operations(() => store.complete({ id: 'a', status: EntryStatus.COMPLETE, fingerprint, record }, 'mine'))).toEqual(['PutRow']);
+    });
+
     it('keeps custom variable names with = and % apart from their values', async () => {
       store = await open();
       await store.init();
