@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseCallbackBody, type CallbackFields } from '../../../lib/protocol/callback-body.js';
+import { APPSERVER_FORM_BODY, APPSERVER_JSON_BODY, DOC_FORM_BODY, NO_OPTIONAL_FIELDS } from '../../vectors/callback-bodies.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const parse = (contentType: string | undefined, body: string | Buffer) =>
   parseCallbackBody(contentType, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
 
-/** Every field null or empty: what a body with only bucket and object yields. */
-const BARE: CallbackFields = {
-  bucket: 'b',
-  object: 'o',
-  etag: null,
-  size: null,
-  mimeType: null,
-  crc64: null,
-  contentMd5: null,
-  operation: null,
-  reqId: null,
-  clientIp: null,
-  vpcId: null,
-  image: null,
-  vars: {},
-};
+/** What a body with only bucket=b and object=o yields. */
+const BARE: CallbackFields = { ...NO_OPTIONAL_FIELDS, bucket: 'b', object: 'o' };
 
 /** Run `read` and return the CallbackError it throws. */
 function refusal(read: () => unknown): { code: string; message: string } {
@@ -34,64 +21,20 @@ function refusal(read: () => unknown): { code: string; message: string } {
 }
 
 describe('parseCallbackBody: form bodies', () => {
-  it('reads the official doc example body (protocol note §2.1)', () => {
-    // Prepare
-    const body =
-      'bucket=callback-test&object=test.txt&etag=D8E8FCA2DC0F896FD7CB4CB0031BA249&size=5&mimeType=text%2Fplain&imageInfo.height=&imageInfo.width=&imageInfo.format=&x:var1=for-callback-test';
-
+  it.each([DOC_FORM_BODY, APPSERVER_FORM_BODY])('reads $title', ({ contentType, body, fields }) => {
     // Act
-    const fields = parse(FORM, body);
+    const result = parse(contentType, body);
 
     // Assess
-    expect(fields).toEqual({
-      ...BARE,
-      bucket: 'callback-test',
-      object: 'test.txt',
-      etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249',
-      size: 5,
-      mimeType: 'text/plain',
-      vars: { 'x:var1': 'for-callback-test' },
-    });
+    expect(result).toEqual(fields);
   });
 
-  it('reads every system field, with size and image dimensions as numbers', () => {
-    // Prepare
-    const body = [
-      'bucket=photos',
-      'object=users%2F42%2F%E7%8C%AB%20%26%20co%2B.jpg',
-      'etag=A3AC1B2FAADBD0000EE9F5EA57CAACB',
-      'size=2788',
-      'mimeType=image%2Fjpeg',
-      'imageInfo.height=197',
-      'imageInfo.width=257',
-      'imageInfo.format=jpg',
-      'crc64=3461631372852000',
-      'contentMd5=o6wbL6rb0%2B7p9epXyqyw%3D%3D',
-      'vpcId=vpc-1',
-      'clientIp=100.20.30.40',
-      'reqId=674EB5AA2000037341888F8',
-      'operation=PutObject',
-    ].join('&');
-
+  it('decodes percent escapes and + in values as a form decoder does', () => {
     // Act
-    const fields = parse(FORM, body);
+    const fields = parse(FORM, 'bucket=b&object=users%2F42%2F%E7%8C%AB%20%26%20co%2B.jpg&mimeType=image/jpeg&x:note=a+b');
 
     // Assess
-    expect(fields).toEqual({
-      bucket: 'photos',
-      object: 'users/42/猫 & co+.jpg',
-      etag: 'A3AC1B2FAADBD0000EE9F5EA57CAACB',
-      size: 2788,
-      mimeType: 'image/jpeg',
-      crc64: '3461631372852000',
-      contentMd5: 'o6wbL6rb0+7p9epXyqyw==',
-      operation: 'PutObject',
-      reqId: '674EB5AA2000037341888F8',
-      clientIp: '100.20.30.40',
-      vpcId: 'vpc-1',
-      image: { width: 257, height: 197, format: 'jpg' },
-      vars: {},
-    });
+    expect(fields).toMatchObject({ object: 'users/42/猫 & co+.jpg', mimeType: 'image/jpeg', vars: { 'x:note': 'a b' } });
   });
 
   it('keeps crc64 above 2^53 exact as a decimal string', () => {
@@ -148,33 +91,12 @@ describe('parseCallbackBody: form bodies', () => {
 });
 
 describe('parseCallbackBody: JSON bodies', () => {
-  it('reads the shape OSS sends for the recommended JSON template (protocol note §2.1), with nested imageInfo', () => {
-    // Prepare
-    const body =
-      '{"bucket":"bucket-name","object":"user-dir-prefix/image.jpg","etag":"A3AC1B2FAADBD0000EE9F5EA57CAACB","size":2788,' +
-      '"mimeType":"image/jpeg","imageInfo":{"height":197,"width":257,"format":"jpg"},"crc64":3461631372852000,' +
-      '"contentMd5":"o6wbL6rb0+7p9epXyqyw==","vpcId":null,"clientIp":"100.20.30.40","reqId":"674EB5AA2000037341888F8",' +
-      '"operation":"PutObject"}';
-
+  it(`reads ${APPSERVER_JSON_BODY.title}`, () => {
     // Act
-    const fields = parse(JSON_TYPE, body);
+    const fields = parse(APPSERVER_JSON_BODY.contentType, APPSERVER_JSON_BODY.body);
 
     // Assess
-    expect(fields).toEqual({
-      bucket: 'bucket-name',
-      object: 'user-dir-prefix/image.jpg',
-      etag: 'A3AC1B2FAADBD0000EE9F5EA57CAACB',
-      size: 2788,
-      mimeType: 'image/jpeg',
-      crc64: '3461631372852000',
-      contentMd5: 'o6wbL6rb0+7p9epXyqyw==',
-      operation: 'PutObject',
-      reqId: '674EB5AA2000037341888F8',
-      clientIp: '100.20.30.40',
-      vpcId: null,
-      image: { width: 257, height: 197, format: 'jpg' },
-      vars: {},
-    });
+    expect(fields).toEqual(APPSERVER_JSON_BODY.fields);
   });
 
   it('reads flat imageInfo.* fields', () => {
