@@ -194,3 +194,10 @@ describe('the callback key', () => {
     expect(slash.status).toBe(400);
   });
 });
+
+describe('bucket', () => {
+  it('answers NoSuchBucket to a client configured for another bucket', async () => {
+    const other = new OSS({ endpoint: sim.url, cname: true, bucket: 'other-bucket', accessKeyId: 'a', accessKeySecret: 'b' });
+    await expect(other.put('x.txt', Buffer.from('x'))).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
+  });
+});
