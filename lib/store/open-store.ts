@@ -8,17 +8,9 @@ export interface OpenStoreOptions {
 
 const FORMS = 'sqlite:<path>, memory:, dynamodb:<table> or tablestore:<instance>/<table>';
 
-/** The shapes of adapter modules that are still being written; see `loadAdapter`. */
-interface DynamoDbModule {
-  openDynamoDbStore(table: string): Promise<UploadStore> | UploadStore;
-}
-interface TablestoreModule {
-  openTablestoreStore(instance: string, table: string, options: OpenStoreOptions): Promise<UploadStore> | UploadStore;
-}
-
 /**
- * Open the store an `UPLOAD_STORE` URI names. Each adapter is imported only when chosen, so a bundle
- * loads one store SDK at most.
+ * Open the store an `UPLOAD_STORE` URI names. Each adapter is imported only when chosen, so a process
+ * (or a bundle split at dynamic imports) loads one store SDK at most.
  */
 export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<UploadStore> {
   const colon = uri.indexOf(':');
@@ -34,7 +26,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     case 'dynamodb':
       // DynamoDB's own rule for table names, checked here so the mistake is named before any request.
       if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rest)) break;
-      return (await loadAdapter<DynamoDbModule>('./dynamodb.js', 'DynamoDB')).openDynamoDbStore(rest);
+      return (await import('./dynamodb.js')).openDynamoDbStore(rest);
     case 'tablestore': {
       const match = /^([^/]+)\/([^/]+)$/.exec(rest);
       if (!match) break;
@@ -42,19 +34,4 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     }
   }
   throw new Error(`the store "${uri}" is not one this product opens; use ${FORMS}`);
-}
-
-/**
- * A computed specifier while the adapter module is not yet in the branch, so this compiles without
- * it; each becomes a literal `import()` (which bundlers follow) once its module lands.
- */
-async function loadAdapter<T>(specifier: string, name: string): Promise<T> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new Error(`the ${name} adapter is not part of this build`, { cause: error });
-    }
-    throw error;
-  }
 }

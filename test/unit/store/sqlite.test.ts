@@ -3,12 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { EntryStatus } from '../../../lib/store/port.js';
 import { recordOnce } from '../../../lib/store/record-once.js';
 import { openSqliteStore, prefixUpperBound } from '../../../lib/store/sqlite.js';
 import { describeStoreContract } from '../../contract/store.contract.js';
+import { bundleScript } from '../../support/bundle-script.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { fingerprintOf, uploadRecord } from '../../support/upload-records.js';
 
@@ -57,46 +57,31 @@ describe('SQLite store', () => {
   });
 
   it('yields one record per id from several processes racing on one file', async () => {
-    // Prepare: a worker bundle of the real store and recordOnce; each process records the same 40 ids.
+    // Prepare: a script of the real store and recordOnce; each process records the same 40 ids.
     const path = freshPath();
-    openSqliteStore(path).close();
-    const worker = join(dir, 'worker.cjs');
-    await build({
-      stdin: {
-        contents: `
-          import { openSqliteStore } from './lib/store/sqlite.ts';
-          import { recordOnce } from './lib/store/record-once.ts';
-          (async () => {
-          const store = openSqliteStore(process.argv[2]);
-          const start = Number(process.argv[3]);
-          while (Date.now() < start) await new Promise((r) => setTimeout(r, 1));
-          const fresh = [];
-          for (let i = 0; i < 40; i++) {
-            const id = 'id-' + i;
-            const build = () => ({ id, bucket: 'b', object: 'k' + i, etag: null, size: null, mimeType: null, crc64: null,
-              contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null,
-              vars: { 'x:pid': String(process.pid) }, uploader: null, receivedAt: new Date().toISOString() });
-            const { replayed } = await recordOnce(store, { id, fingerprint: 'f', build }, { deadline: Date.now() + 4000 });
-            if (!replayed) fresh.push(id);
-          }
-          console.log(JSON.stringify(fresh));
-          })();`,
-        resolveDir: process.cwd(),
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      // The native addon stays outside the bundle; NODE_PATH lets the worker require this checkout's.
-      external: ['better-sqlite3'],
-      outfile: worker,
-      logLevel: 'silent',
-    });
-    const nodePath = join(process.cwd(), 'node_modules');
+    await openSqliteStore(path).close();
+    const worker = await bundleScript(
+      'sqlite-racer',
+      `import { openSqliteStore } from './lib/store/sqlite.ts';
+      import { recordOnce } from './lib/store/record-once.ts';
+      const store = openSqliteStore(process.argv[2]);
+      const start = Number(process.argv[3]);
+      while (Date.now() < start) await new Promise((r) => setTimeout(r, 1));
+      const fresh = [];
+      for (let i = 0; i < 40; i++) {
+        const id = 'id-' + i;
+        const build = () => ({ id, bucket: 'b', object: 'k' + i, etag: null, size: null, mimeType: null, crc64: null,
+          contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null,
+          vars: { 'x:pid': String(process.pid) }, uploader: null, receivedAt: new Date().toISOString() });
+        const { replayed } = await recordOnce(store, { id, fingerprint: 'f', build }, { deadline: Date.now() + 4000 });
+        if (!replayed) fresh.push(id);
+      }
+      console.log(JSON.stringify(fresh));`,
+    );
     const start = String(Date.now() + 700);
     // Act
     const runs = await Promise.all(
-      [1, 2, 3].map(() => promisify(execFile)(process.execPath, [worker, path, start], { env: { ...process.env, NODE_PATH: nodePath }, cwd: process.cwd() })),
+      [1, 2, 3].map(() => promisify(execFile)(process.execPath, [worker, path, start], {})),
     );
     // Assess: every id written by exactly one process, and stored once.
     const written = runs.flatMap((run) => JSON.parse(run.stdout) as string[]);
