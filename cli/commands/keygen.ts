@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyFingerprint } from '../../lib/protocol/rsa.js';
 import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
@@ -40,7 +40,10 @@ Options:
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
     const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     mkdirSync(out, { recursive: true });
-    writeFileSync(paths.privateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    // `mode` applies only when the file is created: remove an old one (--force) so the key is never
+    // written into a file others can read.
+    rmSync(paths.privateKey, { force: true });
+    writeFileSync(paths.privateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
     writeFileSync(paths.publicKey, publicPem);
     writeFileSync(paths.trustedKeys, `${JSON.stringify({ [keyUrl]: publicPem }, null, 2)}\n`);
     io.stdout(
