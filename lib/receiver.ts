@@ -95,22 +95,5 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
 }
 
 function toRecord(id: string, fields: CallbackFields, receivedAt: number): UploadRecord {
-  return {
-    id,
-    bucket: fields.bucket,
-    object: fields.object,
-    etag: fields.etag,
-    size: fields.size,
-    mimeType: fields.mimeType,
-    crc64: fields.crc64,
-    contentMd5: fields.contentMd5,
-    operation: fields.operation,
-    reqId: fields.reqId,
-    clientIp: fields.clientIp,
-    vpcId: fields.vpcId,
-    image: fields.image,
-    vars: fields.vars,
-    uploader: null,
-    receivedAt: new Date(receivedAt).toISOString(),
-  };
+  return { id, ...fields, uploader: null, receivedAt: new Date(receivedAt).toISOString() };
 }

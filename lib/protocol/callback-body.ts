@@ -1,6 +1,6 @@
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
 import { CallbackError } from '../errors.js';
-import type { ImageInfo } from '../store/record.js';
+import type { ImageInfo, UploadRecord } from '../store/record.js';
 import { CONTENT_TYPES } from './templates.js';
 
 /**
@@ -8,21 +8,7 @@ import { CONTENT_TYPES } from './templates.js';
  * recommended templates use (protocol note §2); every other field is kept in `vars` under its own
  * name. Only called after the signature holds: the bytes are decoded here, never before.
  */
-export interface CallbackFields {
-  bucket: string;
-  object: string;
-  etag: string | null;
-  size: number | null;
-  mimeType: string | null;
-  crc64: string | null;
-  contentMd5: string | null;
-  operation: string | null;
-  reqId: string | null;
-  clientIp: string | null;
-  vpcId: string | null;
-  image: ImageInfo | null;
-  vars: Record<string, string>;
-}
+export type CallbackFields = Omit<UploadRecord, 'id' | 'uploader' | 'receivedAt'>;
 
 const TEXT_FIELDS = ['bucket', 'object', 'etag', 'mimeType', 'contentMd5', 'operation', 'reqId', 'clientIp', 'vpcId'] as const;
 const IMAGE_FIELDS = { height: 'imageInfo.height', width: 'imageInfo.width', format: 'imageInfo.format' } as const;
