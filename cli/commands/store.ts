@@ -20,7 +20,7 @@ ${STORE_OPTION_HELP}
     const store = await openStoreFor(values.store, io.env);
     try {
       await store.init({ report: (line) => io.stdout(`${line}\n`) });
-      io.stdout(`${store.description}: ready\n`);
+      io.stdout(`ready: ${store.description}\n`);
     } finally {
       await store.close();
     }

@@ -84,7 +84,7 @@ describe('oss-callback store init', () => {
     for (let run = 0; run < 2; run++) {
       const { code, stdout } = await cli(['store', 'init', '--store', `sqlite:${fresh}`]);
       expect(code).toBe(0);
-      expect(stdout).toContain(`sqlite:${fresh}: ready`);
+      expect(stdout).toContain(`ready: sqlite:${fresh}`);
     }
     expect(await cli(['records', '--store', `sqlite:${fresh}`])).toMatchObject({ code: 0, stdout: 'no records\n' });
   });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../cli/main.js';
 import { TABLE } from '../../../lib/store/dynamodb-schema.js';
 import { openDynamoDbStore } from '../../../lib/store/dynamodb.js';
 import { openStore } from '../../../lib/store/open-store.js';
@@ -69,11 +70,28 @@ describe('DynamoDB store init', () => {
     await store.close();
   });
 
-  it('opens dynamodb:<table> from the standard AWS environment', async () => {
+  const useLocalEnvironment = () => {
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', local.endpoint);
     vi.stubEnv('AWS_REGION', 'eu-central-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  };
+
+  it('is what oss-callback store init runs, with the TTL note for a local endpoint', async () => {
+    useLocalEnvironment();
+    try {
+      const table = freshTableName();
+      let stdout = '';
+      const io = { stdout: (text: string | Uint8Array) => void (stdout += String(text)), stderr: () => {}, stdin: process.stdin, env: process.env };
+      expect(await main(['store', 'init', '--store', `dynamodb:${table}`], io)).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^created table ${table} with indexes .*\nnote: this endpoint does not support TTL.*\nready: dynamodb:${table}\n$`));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('opens dynamodb:<table> from the standard AWS environment', async () => {
+    useLocalEnvironment();
     try {
       const table = freshTableName();
       const store = await openStore(`dynamodb:${table}`);

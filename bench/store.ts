@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import Database from 'better-sqlite3';
+// @ts-expect-error dynalite ships no types; it is a factory returning a node:http server.
+import dynalite from 'dynalite';
+import { openDynamoDbStore } from '../lib/store/dynamodb.js';
+import { sortKey } from '../lib/store/list-query.js';
+import type { UploadStore } from '../lib/store/port.js';
+import type { UploadRecord } from '../lib/store/record.js';
+import { recordOnce } from '../lib/store/record-once.js';
+import { openSqliteStore } from '../lib/store/sqlite.js';
+import { percentile, type BenchLine } from './report.js';
+
+const DURATION_MS = 2000;
+const WARM_UP = 100;
+
+function record(id: string): UploadRecord {
+  return {
+    id, bucket: 'bench', object: `uploads/${id}.jpg`, etag: 'D41D8CD98F00B204E9800998ECF8427E', size: 1024, mimeType: 'image/jpeg',
+    crc64: '18446744073709551615', contentMd5: null, operation: 'PutObject', reqId: id, clientIp: '203.0.113.7', vpcId: null,
+    image: null, vars: { 'x:uid': '42', 'x:album': 'bench' }, uploader: 'bench', receivedAt: new Date().toISOString(),
+  };
+}
+
+/** One operation at a time for DURATION_MS, each on a new id: operations per second and p99 in ms. */
+async function measure(write: (id: string) => Promise<unknown>): Promise<{ perSecond: number; p99: number }> {
+  for (let i = 0; i < WARM_UP; i++) await write(randomUUID());
+  const latencies: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < DURATION_MS) {
+    const before = performance.now();
+    await write(randomUUID());
+    latencies.push(performance.now() - before);
+  }
+  return { perSecond: latencies.length / ((performance.now() - start) / 1000), p99: percentile(latencies, 99) };
+}
+
+/** recordOnce into `store` against `bare`, one insert of the same record into the same store. */
+async function compare(label: string, bareName: string, store: UploadStore, bare: (id: string) => Promise<unknown>): Promise<BenchLine[]> {
+  const ours = await measure((id) => recordOnce(store, { id, fingerprint: id, build: () => record(id) }, { deadline: Date.now() + 4_000 }));
+  const baseline = await measure(bare);
+  return [
+    { name: `${label} recordOnce`, value: ours.perSecond, unit: 'records/s', baseline: { name: bareName, value: baseline.perSecond } },
+    { name: `${label} recordOnce p99`, value: ours.p99, unit: 'ms', baseline: { name: `${bareName} p99`, value: baseline.p99 } },
+  ];
+}
+
+async function sqlite(dir: string): Promise<BenchLine[]> {
+  const path = join(dir, 'uploads.db');
+  const store = openSqliteStore(path);
+  const db = new Database(path);
+  const insert = db.prepare(
+    "INSERT INTO uploads (id, status, fingerprint, record, bucket, object, uploader, received_at) VALUES (?, 'COMPLETE', ?, ?, ?, ?, ?, ?)",
+  );
+  const bare = async (id: string) => {
+    const { bucket, object, uploader, receivedAt } = record(id);
+    insert.run(id, id, JSON.stringify(record(id)), bucket, object, uploader, receivedAt);
+  };
+  try {
+    return await compare('sqlite', 'bare INSERT', store, bare);
+  } finally {
+    db.close();
+    await store.close();
+  }
+}
+
+async function dynamodb(): Promise<BenchLine[]> {
+  const server = (dynalite as (options: object) => Server)({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const clientConfig = {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  };
+  const table = 'bench-uploads';
+  const store = openDynamoDbStore(table, { clientConfig });
+  await store.init();
+  const client = new DynamoDBClient(clientConfig);
+  // The same item a complete record is, written unconditionally in one request.
+  const bare = (id: string) => {
+    const item = { pk: `u#${id}`, id, status: 'COMPLETE', fingerprint: id, record: JSON.stringify(record(id)), bucket: 'bench', objectKey: `uploads/${id}.jpg`, sortKey: sortKey(record(id)), timeShard: '0', uploader: 'bench' };
+    return client.send(new PutItemCommand({ TableName: table, Item: marshall(item) }));
+  };
+  try {
+    return await compare('dynalite', 'bare PutItem', store, bare);
+  } finally {
+    client.destroy();
+    await store.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
+ * Records written through recordOnce (claim, then complete; with two custom variables) one at a
+ * time, against one plain insert of the same record into the same store, in the same process.
+ */
+export async function run(): Promise<BenchLine[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'oss-callback-bench-store-'));
+  try {
+    return [...(await sqlite(dir)), ...(await dynamodb())];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
