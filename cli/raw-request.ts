@@ -19,7 +19,9 @@ export function parseRawRequest(bytes: Buffer): CallbackRequest & { trailing: nu
   const [end, gap] = crlf !== -1 && (lf === -1 || crlf < lf) ? [crlf, 4] : [lf, 2];
   if (end === -1) throw new RawRequestError('no blank line ends the headers; a raw request is a request line, headers, a blank line, then the body');
   const [requestLine = '', ...headerLines] = bytes.subarray(0, end).toString('latin1').split(/\r?\n/);
-  const line = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(requestLine.trim());
+  // The line is latin1 text, so raw UTF-8 in the target may hold 0xA0 (传 is E4 BC A0), which \s
+  // counts as white space: split on spaces only.
+  const line = /^([A-Z]+) ([^ ]+) HTTP\/1\.[01]$/.exec(requestLine.trim());
   if (!line) throw new RawRequestError(`the first line is not an HTTP/1.x request line: ${JSON.stringify(requestLine.slice(0, 80))}`);
   const headers: Record<string, string> = {};
   for (const headerLine of headerLines) {
