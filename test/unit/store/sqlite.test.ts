@@ -102,7 +102,7 @@ describe('SQLite store', () => {
     const attempt = recordOnce(store, input, { deadline: started + 700 });
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
-    expect(Date.now() - started).toBeLessThan(1_100);
+    expect(Date.now() - started).toBeLessThan(1_400);
     locker.exec('ROLLBACK');
     locker.close();
     expect(await store.get('a')).toBeUndefined();
