@@ -1,12 +1,11 @@
-import type { KeyObject } from 'node:crypto';
-import { loadTrustedKeysFile } from './protocol/trusted-keys.js';
+import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
 export interface Config {
   /** `sqlite:<path>` | `memory:` | `dynamodb:<table>` | `tablestore:<instance>/<table>`. */
   store: string;
-  /** Extra pinned keys from the file named by OSS_CALLBACK_TRUSTED_KEYS (the official key is always pinned). */
-  trustedKeys: ReadonlyMap<string, KeyObject>;
+  /** The official OSS key under both its URLs, plus the keys of the OSS_CALLBACK_TRUSTED_KEYS file. */
+  pinnedKeys: PinnedKeys;
   trustedKeysFile: string | null;
   /** Bodies above this many bytes are refused while reading. */
   maxBodyBytes: number;
@@ -40,13 +39,11 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
-  let trustedKeys: ReadonlyMap<string, KeyObject> = new Map();
-  if (trustedKeysFile) {
-    try {
-      trustedKeys = loadTrustedKeysFile(trustedKeysFile);
-    } catch (error) {
-      throw new ConfigError(`OSS_CALLBACK_TRUSTED_KEYS: ${(error as Error).message}`, { cause: error });
-    }
+  let pinned: PinnedKeys;
+  try {
+    pinned = pinnedKeys(trustedKeysFile ? loadTrustedKeysFile(trustedKeysFile) : undefined);
+  } catch (error) {
+    throw new ConfigError(`OSS_CALLBACK_TRUSTED_KEYS: ${(error as Error).message}`, { cause: error });
   }
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -54,7 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     store: env.UPLOAD_STORE || DEFAULT_STORE,
-    trustedKeys,
+    pinnedKeys: pinned,
     trustedKeysFile,
     // OSS callback bodies are small; 1 MiB is far past any real template.
     maxBodyBytes: integer(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, 1, 1_048_576),

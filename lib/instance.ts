@@ -3,8 +3,6 @@ import { aliyunCredentialsFromEnv, type AliyunCredentials } from './credentials.
 import { CallbackError } from './errors.js';
 import { jsonResponse } from './exchange.js';
 import { jsonLogger } from './logger.js';
-import { KeyCache } from './protocol/key-cache.js';
-import { pinnedKeys } from './protocol/trusted-keys.js';
 import { KeyResolver } from './protocol/verify.js';
 import { createReceiver, type Receiver } from './receiver.js';
 import { openStore } from './store/open-store.js';
@@ -35,7 +33,7 @@ export function instanceReceiver(context: InvocationContext = {}): Promise<Recei
 async function buildReceiver(env: NodeJS.ProcessEnv = process.env): Promise<Receiver> {
   const config = loadConfig(env);
   const store = await openStore(config.store, { aliyunCredentials: () => latestCredentials ?? aliyunCredentialsFromEnv(env) });
-  const keys = new KeyResolver(pinnedKeys(config.trustedKeys), new KeyCache());
+  const keys = new KeyResolver(config.pinnedKeys);
   return createReceiver({ config, store, keys, logger: jsonLogger(config.logLevel) });
 }
 

@@ -6,7 +6,7 @@ import { KeyCache } from '../../lib/protocol/key-cache.js';
 import { OFFICIAL_KEY_URLS } from '../../lib/protocol/official-key.js';
 import { keyFingerprint, verifyRsaMd5 } from '../../lib/protocol/rsa.js';
 import { percentDecodePath, stringToSign, type SignedParts } from '../../lib/protocol/string-to-sign.js';
-import { loadTrustedKeysFile, pinnedKeys } from '../../lib/protocol/trusted-keys.js';
+import { loadTrustedKeysFile, pinnedKeys, TrustedKeysError } from '../../lib/protocol/trusted-keys.js';
 import { KeyResolver, readSignatureHeaders } from '../../lib/protocol/verify.js';
 import { EXIT, UsageError, parseCommandArgs, readAll, type Command, type CommandIo } from '../args.js';
 import { parseRawRequest, RawRequestError } from '../raw-request.js';
@@ -75,8 +75,15 @@ Options:
     const { values, positionals } = parseCommandArgs(argv, { explain: { type: 'boolean' }, 'trusted-keys': { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('give one request file, or - for standard input');
     const trustedFile = values['trusted-keys'] ?? io.env.OSS_CALLBACK_TRUSTED_KEYS;
-    const extra = trustedFile ? loadTrustedKeysFile(trustedFile) : new Map<string, KeyObject>();
-    const keys = new KeyResolver(pinnedKeys(extra), new KeyCache());
+    let extra = new Map<string, KeyObject>();
+    let keys: KeyResolver;
+    try {
+      if (trustedFile) extra = loadTrustedKeysFile(trustedFile);
+      keys = new KeyResolver(pinnedKeys(extra), new KeyCache());
+    } catch (error) {
+      if (error instanceof TrustedKeysError) throw new UsageError(`--trusted-keys: ${error.message}`);
+      throw error;
+    }
     const explain = values.explain ? (label: string, value: string) => io.stdout(`${`${label}:`.padEnd(16)} ${value}\n`) : () => {};
     const refuse = (message: string) => {
       io.stdout(`not verified: ${message}\n`);

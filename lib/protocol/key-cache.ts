@@ -78,6 +78,8 @@ async function fetchPublicKey(url: string, fetchImpl: FetchLike, timeoutMs: numb
     throw unavailable(signal.aborted ? `no answer within ${timeoutMs} ms` : 'the request failed', error);
   }
   try {
+    // createPublicKey would also take a private key and derive its public half; a key URL serves public keys.
+    if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem)) throw new Error('no PUBLIC KEY block');
     const key = createPublicKey({ key: pem, format: 'pem' });
     if (key.asymmetricKeyType !== 'rsa') throw new Error(`a ${key.asymmetricKeyType} key`);
     return key;

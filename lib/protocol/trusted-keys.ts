@@ -58,6 +58,12 @@ export function loadTrustedKeysFile(path: string): Map<string, KeyObject> {
 /** The official v1 key under both its URLs, plus any extra keys the deployment trusts. */
 export function pinnedKeys(extra: ReadonlyMap<string, KeyObject> = new Map()): PinnedKeys {
   const keys = new Map<string, KeyObject>(OFFICIAL_KEY_URLS.map((url) => [url, officialKey]));
-  for (const [url, key] of extra) keys.set(url, key);
+  for (const [url, key] of extra) {
+    // A trusted-keys file adds keys; it never swaps the one OSS signs real callbacks with.
+    if (keys.has(url) && !key.equals(officialKey)) {
+      throw new TrustedKeysError(`${url} is the official OSS key URL; its key is pinned and cannot be replaced`);
+    }
+    keys.set(url, key);
+  }
   return keys;
 }

@@ -261,6 +261,7 @@ describe('oss-callback verify: usage', () => {
     { title: 'two request files', argv: ['verify', 'a.http', 'b.http'], message: 'give one request file, or - for standard input' },
     { title: 'an unknown option', argv: ['verify', '--explian', 'a.http'], message: "Unknown option '--explian'" },
     { title: 'a file that cannot be read', argv: ['verify', '/nonexistent/capture.http'], message: 'cannot read /nonexistent/capture.http' },
+    { title: 'a trusted-keys file that cannot be read', argv: ['verify', '--trusted-keys', '/nonexistent/keys.json', 'a.http'], message: '--trusted-keys: cannot read the trusted keys file /nonexistent/keys.json' },
   ])('exits 2 with the usage for $title', async ({ argv, message }) => {
     // Act
     const run = await runCli(argv);

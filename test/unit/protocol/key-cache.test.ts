@@ -90,6 +90,18 @@ describe('KeyCache.get', () => {
     expect(hits).toEqual(['/test_key.pem']);
   });
 
+  it('refuses a private key served at a key URL rather than deriving its public half', async () => {
+    // Prepare
+    routes.set('/test_key.pem', serve(testKey.privatePem));
+    const cache = new KeyCache({ fetch: localFetch() });
+
+    // Act
+    const refusal = cache.get(KEY_URL);
+
+    // Assess
+    await expect(refusal).rejects.toMatchObject({ code: 'KeyUnavailable', message: expect.stringContaining('not an RSA public key in PEM') });
+  });
+
   it('makes one request for a burst of 50 concurrent cold requests for one URL', async () => {
     // Prepare
     routes.set('/test_key.pem', serve(testKey.publicPem, 50));
