@@ -1,4 +1,5 @@
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
+import { parseTicketKeys, type TicketKeys } from './tickets/keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
 export interface Config {
@@ -13,6 +14,11 @@ export interface Config {
   deadlineMs: number;
   port: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Upload tickets: with OSS_TICKET_KEYS a ticket in `x:ticket` is checked; with
+   * OSS_CALLBACK_REQUIRE_TICKET every callback must carry one. Null when no keys are configured.
+   */
+  tickets: { keys: TicketKeys; required: boolean } | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -37,6 +43,28 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
+/** `true`/`false`, `1`/`0`, `on`/`off`, `yes`/`no`; unset or empty is `fallback`. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'off', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+}
+
+function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
+  const required = flag(env, 'OSS_CALLBACK_REQUIRE_TICKET', false);
+  if (!env.OSS_TICKET_KEYS) {
+    if (required) throw new ConfigError('OSS_CALLBACK_REQUIRE_TICKET needs OSS_TICKET_KEYS, the keys tickets are signed with');
+    return null;
+  }
+  try {
+    return { keys: parseTicketKeys(env.OSS_TICKET_KEYS), required };
+  } catch (error) {
+    throw new ConfigError(`OSS_TICKET_KEYS ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
   let pinned: PinnedKeys;
@@ -59,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deadlineMs: integer(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, 100, 4_800),
     port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
     logLevel: logLevel as Config['logLevel'],
+    tickets: ticketSettings(env),
   };
 }

@@ -9,6 +9,8 @@ import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordOnce } from './store/record-once.js';
 import { withDeadline } from './deadline.js';
+import type { Authorize } from './tickets/authorize.js';
+import { takeTicket } from './tickets/ticket-field.js';
 
 export interface HandleOptions {
   /** What the platform has left of its own timeout; the receiver answers before the earlier limit. */
@@ -22,7 +24,7 @@ export interface Receiver {
 }
 
 export interface ReceiverDeps {
-  config: Pick<Config, 'deadlineMs' | 'maxBodyBytes'>;
+  config: Pick<Config, 'deadlineMs' | 'maxBodyBytes'> & Partial<Pick<Config, 'tickets'>>;
   store: UploadStore;
   keys: KeyResolver;
   logger?: Logger;
@@ -30,18 +32,30 @@ export interface ReceiverDeps {
 }
 
 /**
- * The pipeline every door runs: verify the signature over the bytes received, parse the body, store
- * the record once, answer JSON. Platform-free: doors only translate their events to a CallbackRequest.
+ * The pipeline every door runs: verify the signature over the bytes received, parse the body, check
+ * the upload ticket, store the record once, answer JSON. Platform-free: doors only translate their
+ * events to a CallbackRequest.
  */
 export function createReceiver({ config, store, keys, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+  const tickets = config.tickets;
+  // jose loads only where tickets are configured, keeping it out of every other cold start.
+  let authorizer: Promise<Authorize> | undefined;
+  const authorize: Authorize = async (fields, ticket, context) => {
+    if (!tickets) return null;
+    authorizer ??= import('./tickets/authorize.js').then(({ ticketAuthorizer }) => ticketAuthorizer(tickets, store));
+    return (await authorizer)(fields, ticket, context);
+  };
+
   async function record(request: CallbackRequest, deadline: number, signal: AbortSignal, log: LogFields) {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
-    const fields = parseCallbackBody(request.headers['content-type'], request.body);
+    const { fields, ticket } = takeTicket(parseCallbackBody(request.headers['content-type'], request.body));
     const fingerprint = createHash('sha256').update(signed).digest('hex');
     const id = fields.reqId ?? fingerprint;
     Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
-    const result = await recordOnce(store, { id, fingerprint, build: () => toRecord(id, fields, now()) }, { deadline, signal, now });
+    const uploader = await authorize(fields, ticket, { deadline, signal, now });
+    log.uploader = uploader;
+    const result = await recordOnce(store, { id, fingerprint, build: () => toRecord(id, fields, uploader, now()) }, { deadline, signal, now });
     log.replayed = result.replayed;
     return result.record;
   }
@@ -94,6 +108,6 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   return response;
 }
 
-function toRecord(id: string, fields: CallbackFields, receivedAt: number): UploadRecord {
-  return { id, ...fields, uploader: null, receivedAt: new Date(receivedAt).toISOString() };
+function toRecord(id: string, fields: CallbackFields, uploader: string | null, receivedAt: number): UploadRecord {
+  return { id, ...fields, uploader, receivedAt: new Date(receivedAt).toISOString() };
 }
