@@ -61,6 +61,33 @@ function checkCondition(condition: unknown, fields: ReadonlyMap<string, string>,
   }
 }
 
+/** The fields a V4 form signs with; OSS wants each pinned by an exact condition in the policy. */
+const V4_PINNED = ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-security-token'] as const;
+
+/** Names the conditions match exactly (`{"name": value}` or `["eq", "$name", value]`), lower case. */
+function exactlyMatched(conditions: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const condition of conditions) {
+    if (Array.isArray(condition)) {
+      if (String(condition[0]).toLowerCase() === 'eq' && typeof condition[1] === 'string') names.add(condition[1].replace(/^\$/, '').toLowerCase());
+    } else if (typeof condition === 'object' && condition !== null) {
+      for (const name of Object.keys(condition)) names.add(name.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/** A V4 form whose policy leaves one of its signing fields unpinned is refused, signed or not. */
+function checkV4Pins(conditions: readonly unknown[], fields: ReadonlyMap<string, string>): void {
+  if (fields.get('x-oss-signature-version') !== 'OSS4-HMAC-SHA256') return;
+  const pinned = exactlyMatched(conditions);
+  for (const name of V4_PINNED) {
+    if ((fields.has(name) || name !== 'x-oss-security-token') && !pinned.has(name)) {
+      throw policyError(`Policy Condition failed: the policy has no condition for ${name}`);
+    }
+  }
+}
+
 /** Check expiry and every condition except the length range, which comes back for later. */
 export function checkPolicy(policyBase64: string, fields: ReadonlyMap<string, string>, bucket: string, now = Date.now()): LengthRange | undefined {
   let policy: unknown;
@@ -77,6 +104,7 @@ export function checkPolicy(policyBase64: string, fields: ReadonlyMap<string, st
   if (conditions !== undefined && !Array.isArray(conditions)) throw new OssError(400, 'InvalidPolicyDocument', 'Invalid Policy: Invalid Conditions.');
   let range: LengthRange | undefined;
   for (const condition of conditions ?? []) range = checkCondition(condition, fields, bucket) ?? range;
+  checkV4Pins(conditions ?? [], fields);
   return range;
 }
 

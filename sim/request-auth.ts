@@ -4,6 +4,8 @@ import { OssError, ossErrors } from './oss-error.js';
 export interface AccessKeyPair {
   accessKeyId: string;
   accessKeySecret: string;
+  /** STS credentials: every request must also carry this token, as OSS requires. */
+  securityToken?: string;
 }
 
 /** A query parameter as sent: decoded name, decoded value, null when it had no `=` or an empty value. */
@@ -37,6 +39,8 @@ const SUB_RESOURCES = new Set(
 const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 /** OSS refuses a request dated more than 15 minutes from its clock. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
+/** A V4 PostObject form may be used for up to 7 days after its x-oss-date. */
+const MAX_POLICY_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -55,6 +59,13 @@ function sameText(a: string, b: string): boolean {
 
 function checkAccessKeyId(given: string, pair: AccessKeyPair): void {
   if (given !== pair.accessKeyId) throw new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', [['OSSAccessKeyId', given]]);
+}
+
+/** STS access key ids are only valid with their token (header, query or form field). */
+function checkSecurityToken(given: string | undefined, pair: AccessKeyPair): void {
+  if (pair.securityToken === undefined) return;
+  if (given === undefined) throw new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', [['OSSAccessKeyId', pair.accessKeyId]]);
+  if (!sameText(given, pair.securityToken)) throw new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.');
 }
 
 function queryValue(query: readonly QueryParam[], name: string): string | undefined {
@@ -163,6 +174,7 @@ function checkSkew(at: number, now: number): void {
 export function authenticate(request: RequestToCheck, pair: AccessKeyPair, now = Date.now()): void {
   const authorization = request.headers['authorization'];
   const { headers, query } = request;
+  checkSecurityToken(headers['x-oss-security-token'] ?? queryValue(query, 'security-token') ?? queryValue(query, 'x-oss-security-token'), pair);
   if (authorization?.startsWith(`${V4_ALGORITHM} `)) {
     const fields = parseV4Header(authorization);
     const date = headers['x-oss-date'] ?? '';
@@ -208,9 +220,13 @@ export function authenticate(request: RequestToCheck, pair: AccessKeyPair, now =
 }
 
 /** PostObject: the policy is what is signed, V1 (base64 HMAC-SHA1) or V4 (the same key chain). */
-export function authenticatePolicy(fields: ReadonlyMap<string, string>, policy: string, pair: AccessKeyPair): void {
+export function authenticatePolicy(fields: ReadonlyMap<string, string>, policy: string, pair: AccessKeyPair, now = Date.now()): void {
+  checkSecurityToken(fields.get('x-oss-security-token'), pair);
   if (fields.get('x-oss-signature-version') === V4_ALGORITHM) {
     const date = fields.get('x-oss-date') ?? '';
+    const signedAt = isoBasic(date);
+    if (signedAt - now > MAX_SKEW_MS) throw new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+    if (now - signedAt > MAX_POLICY_AGE_MS) throw ossErrors.accessDenied('Request has expired.');
     const { accessKeyId, day, region, product } = parseCredential(fields.get('x-oss-credential') ?? '', date, pair);
     if (!sameText(v4Signature(pair.accessKeySecret, day, region, product, policy), fields.get('x-oss-signature') ?? '')) throw mismatch(policy, accessKeyId);
     return;

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { loadOrCreateCallbackKey, writeTrustedKeys } from './callback-key.js';
 import { RESERVED_PREFIX, checkObjectKey, hasQuery, type OssAnswer, type OssRequest, type SimContext } from './context.js';
+import { corsHeaders, corsPreflight } from './cors.js';
 import { CALLBACK_TIMEOUT_MS } from './deliver-callback.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, uploadPart } from './multipart.js';
 import { ObjectStore } from './object-store.js';
@@ -28,6 +29,8 @@ export interface SimulatorOptions {
   trustedKeysOut?: string;
   /** How long each callback URL gets; OSS's is 5000 ms, tests use less. */
   callbackTimeoutMs?: number;
+  /** Origins a bucket CORS rule lets browsers upload from (`*` for any); none by default, as on OSS. */
+  corsOrigins?: readonly string[];
   logger?: Logger;
 }
 
@@ -82,6 +85,10 @@ function splitPath(target: string): { rawPath: string; rawQuery: string | null }
   return mark === -1 ? { rawPath: target, rawQuery: null } : { rawPath: target.slice(0, mark), rawQuery: target.slice(mark + 1) };
 }
 
+function headersOf(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+}
+
 function decodeKey(rawPath: string): string {
   try {
     return decodeURIComponent(rawPath.slice(1));
@@ -125,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const store = new ObjectStore(options.dataDir, options.bucket);
   await store.init();
   const callbackKey = await loadOrCreateCallbackKey(options.dataDir);
+  const corsOrigins = options.corsOrigins ?? [];
   let ctx: SimContext;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -138,6 +146,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     try {
       if (method === 'GET' && rawPath === KEY_PATH) {
         answer = { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: Buffer.from(callbackKey.publicPem) };
+      } else if (method === 'OPTIONS') {
+        answer = corsPreflight(corsOrigins, headersOf(req));
       } else {
         key = decodeKey(rawPath);
         const request: OssRequest = {
@@ -145,7 +155,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           method,
           key,
           query: parseQuery(rawQuery),
-          headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
+          headers: headersOf(req),
           requestId,
           clientIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
         };
@@ -162,6 +172,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (!(error instanceof OssError)) logger.log('error', 'simulator failure', { requestId, error: (error as Error).message });
       answer = errorAnswer(known, requestId, ctx.hostId, head);
     }
+    // Error answers carry the CORS headers too, so a page can read why OSS refused its upload.
+    answer.headers = { ...answer.headers, ...corsHeaders(corsOrigins, req.headers.origin) };
     await drain(req);
     await send(res, answer, requestId, head).catch(() => res.destroy());
     // The object key only: the query can hold signatures and the callback parameter.

@@ -13,6 +13,9 @@ export const SIM_USAGE_OPTIONS = `  --port N                  port to listen on 
                             OSS_CALLBACK_TRUSTED_KEYS (default DIR/trusted-keys.json)
   --access-key-id ID        with --access-key-secret: check every request's OSS signature
   --access-key-secret S     against this pair (default: accept any credentials)
+  --security-token T        with the pair: STS credentials, so every request must carry T too
+  --cors-origin ORIGIN      let browser pages on ORIGIN upload (a bucket CORS rule; repeat it
+                            for more origins, * for any; default none, as on OSS)
   --callback-timeout-ms N   how long each callback URL gets (default ${SIM_DEFAULTS.callbackTimeoutMs}, as on OSS)
 `;
 
@@ -24,6 +27,8 @@ export const SIM_ARGS = {
   'trusted-keys-out': { type: 'string' },
   'access-key-id': { type: 'string' },
   'access-key-secret': { type: 'string' },
+  'security-token': { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
   'callback-timeout-ms': { type: 'string' },
 } as const;
 
@@ -34,14 +39,16 @@ function wholeNumber(raw: string | undefined, name: string, fallback: number, mi
   return value;
 }
 
-type SimValues = { [name in keyof typeof SIM_ARGS]?: string | boolean | undefined };
+type SimValues = { [name in keyof typeof SIM_ARGS]?: string | string[] | boolean | undefined };
 
 /** `oss-callback sim` and `npm run dev` take the same options, parsed with SIM_ARGS. */
 export function simulatorOptions(parsed: SimValues): SimulatorOptions & { trustedKeysOut: string } {
-  const values = parsed as { [name in keyof typeof SIM_ARGS]?: string };
+  const values = parsed as { [name in Exclude<keyof typeof SIM_ARGS, 'cors-origin'>]?: string } & { 'cors-origin'?: string[] };
   const accessKeyId = values['access-key-id'];
   const accessKeySecret = values['access-key-secret'];
+  const securityToken = values['security-token'];
   if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) throw new UsageError('--access-key-id and --access-key-secret go together');
+  if (securityToken !== undefined && accessKeyId === undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
   const dataDir = values.data ?? SIM_DEFAULTS.data;
   return {
     dataDir,
@@ -50,7 +57,10 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
     host: values.host ?? SIM_DEFAULTS.host,
     trustedKeysOut: values['trusted-keys-out'] ?? join(dataDir, 'trusted-keys.json'),
     callbackTimeoutMs: wholeNumber(values['callback-timeout-ms'], 'callback-timeout-ms', SIM_DEFAULTS.callbackTimeoutMs, 1, 60_000),
-    ...(accessKeyId !== undefined && accessKeySecret !== undefined ? { credentials: { accessKeyId, accessKeySecret } } : {}),
+    ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
+    ...(accessKeyId !== undefined && accessKeySecret !== undefined
+      ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken !== undefined ? { securityToken } : {}) } }
+      : {}),
   };
 }
 

@@ -96,7 +96,11 @@ describe('a simulator started with an access key pair', () => {
     const date = new Date();
     const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     const credential = `${PAIR.accessKeyId}/${stamp.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
-    const v4Policy = { expiration: new Date(Date.now() + 60_000).toISOString(), conditions: [{ 'x-oss-credential': credential }] };
+    // OSS wants every V4 form field pinned in the policy.
+    const v4Policy = {
+      expiration: new Date(Date.now() + 60_000).toISOString(),
+      conditions: [{ 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': credential }, { 'x-oss-date': stamp }],
+    };
     // ali-oss has this helper; its type declarations do not.
     const signV4 = (client as OSS & { signPostObjectPolicyV4(policy: object, date: Date): string }).signPostObjectPolicyV4.bind(client);
     const v4 = await post({
