@@ -7,6 +7,7 @@ import { formatLine, type BenchLine } from './report.js';
 const SECTIONS: Record<string, () => Promise<{ run(): Promise<BenchLine[]> }>> = {
   verify: () => import('./verify.js'),
   server: () => import('./server.js'),
+  'cold-start': () => import('./cold-start.js'),
   store: () => import('./store.js'),
 };
 

@@ -4,7 +4,9 @@
 //
 // ESM with code splitting: the store adapters are dynamic imports, so the AWS SDK and the Tablestore
 // SDK land in chunks of their own and load only when UPLOAD_STORE names their store. The artifact is
-// self-contained (no node_modules), with every chunk beside the entry.
+// self-contained (no node_modules), with every chunk beside the entry. Files end in .js, with
+// functions/package.json ("type": "module") beside them: the way both platforms document ES module
+// handlers, and the one `osls invoke local` can load.
 const functionBuildOptions = {
   bundle: true,
   platform: 'node',
@@ -23,9 +25,14 @@ const functionBuildOptions = {
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };
 
-/** serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. */
+/**
+ * serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. Its
+ * `external` would npm-install those modules into the zip; `exclude` keeps them out, as the
+ * deployed function never opens SQLite.
+ */
 function serverlessEsbuildOptions() {
-  return { ...functionBuildOptions, outputFileExtension: '.mjs', exclude: [] };
+  const { external, ...options } = functionBuildOptions;
+  return { ...options, outputFileExtension: '.js', exclude: external };
 }
 
 module.exports = serverlessEsbuildOptions;

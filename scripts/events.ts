@@ -48,6 +48,10 @@ export function renderBody(type: BodyType, values: Record<string, string>): stri
   });
 }
 
+function nextRequestId(reqId: string): string {
+  return (BigInt(`0x${reqId}`) + 0x100n).toString(16).toUpperCase().padStart(reqId.length, '0');
+}
+
 const DOORS = { 'lambda-url': 'json', fc3: 'json', fc2: 'json', http: 'http' } as const;
 
 async function sign(args: string[]): Promise<Buffer> {
@@ -64,8 +68,10 @@ export async function writeEvents(dir = EVENTS_DIR): Promise<string[]> {
   const written: string[] = [];
   for (const [door, extension] of Object.entries(DOORS)) {
     mkdirSync(join(dir, door), { recursive: true });
-    for (const [upload, values] of Object.entries(UPLOADS)) {
+    for (const [upload, uploadValues] of Object.entries(UPLOADS)) {
       for (const type of ['form', 'json'] as const) {
+        // The form and JSON samples are two uploads, not one sent twice: each has its own request id.
+        const values = { ...uploadValues, reqId: type === 'form' ? uploadValues.reqId : nextRequestId(uploadValues.reqId) };
         const file = join(dir, door, `${upload}-${type}.${extension}`);
         writeFileSync(
           file,

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -10,9 +10,9 @@ export const BUNDLE_DIR = join(ROOT, 'dist', 'functions');
 
 export interface BundledFunction {
   name: string;
-  /** The folder to deploy: the entry, its chunks and nothing else. */
+  /** The folder to deploy: the entry, its chunks and the package.json that makes them ES modules. */
   dir: string;
-  /** `<dir>/<name>.mjs`; handlers are `<name>.<export>`. */
+  /** `<dir>/<name>.js`; handlers are `<name>.<export>`. */
   entry: string;
   /** Bytes of the entry alone: what a cold start loads before any store chunk. */
   entryBytes: number;
@@ -26,19 +26,19 @@ export function functionNames(): string[] {
     .map((file) => basename(file, '.ts'));
 }
 
-/** Bundle one function into `dist/functions/<name>/`, replacing what was there. */
-export async function bundleFunction(name: string): Promise<BundledFunction> {
-  const dir = join(BUNDLE_DIR, name);
+/** Bundle one function into `<outDir>/<name>/` (default `dist/functions/`), replacing what was there. */
+export async function bundleFunction(name: string, outDir = BUNDLE_DIR): Promise<BundledFunction> {
+  const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
   await build({
     ...esbuildOptions.functionBuildOptions,
     entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
     outdir: dir,
-    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
   });
+  copyFileSync(join(FUNCTIONS_DIR, 'package.json'), join(dir, 'package.json'));
   const files = listFiles(dir).map((path) => ({ path: relative(dir, path), bytes: statSync(path).size }));
-  const entry = join(dir, `${name}.mjs`);
+  const entry = join(dir, `${name}.js`);
   return { name, dir, entry, entryBytes: statSync(entry).size, files };
 }
 

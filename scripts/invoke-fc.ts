@@ -1,11 +1,11 @@
 /**
  * `npm run invoke:fc3 -- events/fc3/<event>.json` and `npm run invoke:fc2 -- events/fc2/<event>.json`:
- * bundle the callback function as `npm run build` does, load the bundle, and call its FC handler
+ * bundle the callback function as `npm run build:functions` does, load the bundle, and call its FC handler
  * with the event, as Function Compute would. Configuration comes from the environment, as deployed.
  * Where you set nothing, the committed dev key is trusted and the receiver's default local store
  * (SQLite under ./data) is used. Prints the answer and exits 0 for a 2xx answer, 1 otherwise.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Fc2Request, Fc2Response } from '../lib/platforms/fc2.types.js';
@@ -27,7 +27,12 @@ if ((door !== 'fc3' && door !== 'fc2') || !eventPath) {
 process.env.OSS_CALLBACK_TRUSTED_KEYS ??= join(ROOT, 'test/dev-key/trusted-keys.json');
 const context: FcContext = { requestId: `local-${Date.now()}`, function: { name: 'callback', handler: `callback.${door}`, timeout: 6 } };
 const eventBytes = readFileSync(eventPath);
-const bundle = (await import(pathToFileURL((await bundleFunction('callback')).entry).href)) as CallbackBundle;
+// A private build folder: runs side by side never replace each other's bundle, nor the deployable
+// one. Inside the project, so the local-only SQLite addon resolves from its node_modules.
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+const buildDir = mkdtempSync(join(ROOT, 'dist', 'invoke-'));
+process.on('exit', () => rmSync(buildDir, { recursive: true, force: true }));
+const bundle = (await import(pathToFileURL((await bundleFunction('callback', buildDir)).entry).href)) as CallbackBundle;
 
 let statusCode: number;
 if (door === 'fc3') {
