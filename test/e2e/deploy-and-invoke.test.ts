@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tempDir } from '../support/temp-dir.js';
+import { zipEntries } from '../support/zip-entries.js';
 
 /**
  * The deploy file and the local invokes, run for real, offline, without credentials: what CI can
@@ -61,11 +62,10 @@ async function packaged(stage: string) {
   const out = join(dir, stage);
   const result = await sh('npx', ['osls', 'package', '--stage', stage, '--package', out]);
   expect(result.code, result.stderr).toBe(0);
-  const listing = await sh('unzip', ['-Z1', join(out, 'oss-upload-callback.zip')]);
   const { default: template } = (await import(join(out, 'cloudformation-template-update-stack.json'), { with: { type: 'json' } })) as {
     default: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
   };
-  return { files: listing.stdout.trim().split('\n').sort(), resources: template.Resources };
+  return { files: zipEntries(join(out, 'oss-upload-callback.zip')).sort(), resources: template.Resources };
 }
 
 describe('local invoke, as the README gives it', () => {
