@@ -11,7 +11,19 @@ import { eventBody, lowerCaseHeaders, resultBody } from './wire.js';
 export type LambdaUrlEvent = LambdaFunctionURLEvent;
 export type LambdaUrlResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
 
+/**
+ * A payload 2.0 event has `requestContext.http`. A REST API (payload 1.0) event has neither it nor a
+ * raw query string, only decoded parameters, so it cannot be verified and is refused by name.
+ */
+export function isPayloadV2(event: unknown): event is LambdaUrlEvent {
+  const candidate = event as Partial<LambdaUrlEvent> | null;
+  return typeof candidate?.rawPath === 'string' && typeof candidate.requestContext?.http?.method === 'string';
+}
+
 export function lambdaUrlRequest(event: LambdaUrlEvent): CallbackRequest {
+  if (!isPayloadV2(event)) {
+    throw new TypeError('the event is not payload format 2.0: use a function URL or an HTTP API, not a REST API (payload 1.0)');
+  }
   const headers = lowerCaseHeaders(event.headers);
   // Payload 2.0 moves cookies out of the headers; put them back so the request is whole.
   if (event.cookies?.length) headers.cookie = event.cookies.join('; ');

@@ -72,3 +72,10 @@ describe('Lambda function URL door: handler', () => {
     expect(handle).toHaveBeenCalledWith(expect.objectContaining({ rawPath: '/index.php' }), { remainingMs: 2900, requestId: 'req-1' });
   });
 });
+
+describe('Lambda function URL door: event shapes', () => {
+  it('refuses a REST API (payload 1.0) event by name, since it carries no raw query to verify', () => {
+    const restEvent = { httpMethod: 'POST', path: '/index.php', queryStringParameters: { id: '1' }, body: '', requestContext: {} };
+    expect(() => lambdaUrlRequest(restEvent as never)).toThrow(/payload format 2\.0/);
+  });
+});
