@@ -1,5 +1,5 @@
 import type { CallbackRequest } from '../lib/exchange.js';
-import { splitTarget } from '../lib/platforms/node-http.js';
+import { splitTarget } from '../lib/platforms/request-target.js';
 
 /**
  * A raw HTTP/1.x request as captured on the wire (tcpdump, Wireshark "follow stream", `nc -l`), or as

@@ -80,7 +80,9 @@ export function createReceiver({ config, store, keys, logger = jsonLogger(), now
       }
       log.status = response.status;
       log.ms = now() - start;
-      logger.log(response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info', 'callback', log);
+      // A rebuilt query may differ from what OSS signed: worth a warning even when it verified.
+      const level = response.status >= 500 ? 'error' : response.status >= 400 || request.queryReconstructed ? 'warn' : 'info';
+      logger.log(level, 'callback', log);
       return response;
     },
   };

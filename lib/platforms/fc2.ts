@@ -1,7 +1,7 @@
 import type { CallbackRequest, CallbackResponse } from '../exchange.js';
 import { invocationOf } from './fc-context.js';
 import type { Fc2Request, Fc2Response, Fc2StreamRequest, FcContext } from './fc2.types.js';
-import { splitTarget } from './node-http.js';
+import { splitTarget } from './request-target.js';
 import { rebuildQuery } from './query-rebuild.js';
 import type { ReceiverSource } from './receiver-source.js';
 import { lowerCaseHeaders } from './wire.js';

@@ -7,16 +7,9 @@ import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../ex
 import { jsonLogger, type Logger } from '../logger.js';
 import { KeyResolver } from '../protocol/verify.js';
 import { createReceiver, type Receiver } from '../receiver.js';
+import { splitTarget } from './request-target.js';
 import { openStore } from '../store/open-store.js';
 import type { UploadStore } from '../store/port.js';
-
-/** Split a request target into the raw path and raw query, keeping both exactly as sent. */
-export function splitTarget(target: string): { rawPath: string; rawQuery: string | null } {
-  // Absolute-form targets (`POST http://host/path`) are legal HTTP/1.1; the path starts after the host.
-  const path = /^https?:\/\//i.test(target) ? target.replace(/^https?:\/\/[^/?]*/i, '') || '/' : target;
-  const mark = path.indexOf('?');
-  return mark === -1 ? { rawPath: path, rawQuery: null } : { rawPath: path.slice(0, mark), rawQuery: path.slice(mark + 1) };
-}
 
 export function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -51,8 +44,14 @@ function send(res: ServerResponse, response: CallbackResponse, close = false): v
   res.end(response.body);
 }
 
+/**
+ * Routes served beside the callback (the upload-ticket function, the development page): an answer
+ * for the requests they own, undefined for every other, which goes to the receiver.
+ */
+export type LocalRoutes = (request: CallbackRequest) => Promise<CallbackResponse> | undefined;
+
 /** The node:http door: the request line and body bytes go to the receiver untouched. */
-export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBodyBytes' | 'deadlineMs'>) {
+export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBodyBytes' | 'deadlineMs'>, routes?: LocalRoutes) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const start = Date.now();
     let body: Buffer;
@@ -64,7 +63,7 @@ export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBo
       return send(res, jsonResponse(error.status, { Status: 'Error', code: error.code, message: error.message }), true);
     }
     const request: CallbackRequest = { method: req.method ?? 'GET', ...splitTarget(req.url ?? '/'), headers: headersOf(req), body };
-    send(res, await receiver.handle(request, { remainingMs: options.deadlineMs - (Date.now() - start) }));
+    send(res, await (routes?.(request) ?? receiver.handle(request, { remainingMs: options.deadlineMs - (Date.now() - start) })));
   };
 }
 
@@ -86,15 +85,24 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+export interface LocalServerOptions {
+  config: Config;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Extra routes, given the server's store (the ticket routes take them: `npm run dev`, `serve`). */
+  routes?: (store: UploadStore) => LocalRoutes;
+}
+
 /** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
-export async function startLocalServer(options: { config: Config; port?: number; host?: string; logger?: Logger }): Promise<LocalServer> {
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const store = await openStore(config.store);
   await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
   const receiver = createReceiver({ config, store, keys, logger });
-  const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config));
+  const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config, options.routes?.(store)));
   server.on('clientError', answerClientError);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -174,6 +174,13 @@ describe('receiver', () => {
     expect(await store.get('DOWN')).toBeUndefined();
   });
 
+  it('logs a warning for a callback whose query the door rebuilt, even when it verifies', async () => {
+    const response = await receiver.handle({ ...callback('bucket=b&object=o&reqId=FC3'), queryReconstructed: true });
+
+    expect(response.status).toBe(200);
+    expect(lines[0]).toMatchObject({ level: 'warn', fields: { status: 200, queryReconstructed: true } });
+  });
+
   it('logs one line per callback without the signature, the key header or custom variables', async () => {
     const request = callback('bucket=b&object=o&reqId=LOG&x:ticket=secret-ticket-value');
     await receiver.handle(request);
