@@ -1,21 +1,24 @@
 /**
  * `npm run dev`: the OSS simulator, the receiver (SQLite) and the trust between them in one command.
  * The simulator writes the trusted-keys file for its callback key, and the receiver starts with
- * OSS_CALLBACK_TRUSTED_KEYS pointing at it; then the ali-oss options to use are printed.
+ * OSS_CALLBACK_TRUSTED_KEYS pointing at it. Beside the receiver: the ticket route and the upload page
+ * (scripts/dev-stack.ts). Then the page's address and the ali-oss options to use are printed.
  */
-import { loadConfig } from '../lib/config.js';
-import { startLocalServer } from '../lib/platforms/node-http.js';
+import { jsonLogger } from '../lib/logger.js';
 import { callbackBodyTemplate } from '../lib/protocol/templates.js';
-import { EXIT, UsageError, parseCommandArgs, processIo } from '../cli/args.js';
-import { SIM_ARGS, SIM_USAGE_OPTIONS, aliOssOptions, runSimulator, simulatorOptions, untilStopped } from '../cli/commands/sim.js';
+import { EXIT, UsageError, parseCommandArgs } from '../cli/args.js';
+import { SIM_ARGS, SIM_USAGE_OPTIONS, aliOssOptions, simulatorOptions, untilStopped } from '../cli/commands/sim.js';
+import { startDevStack } from './dev-stack.js';
 
 const USAGE = `Usage: npm run dev -- [options]
 
-Starts the OSS simulator and the callback receiver, wired together, and prints how to upload.
+Starts the OSS simulator and the callback receiver, wired together, with the upload-ticket route and
+an upload page beside the receiver, and prints how to upload.
 
 Receiver:
-  --receiver-port N         port of the receiver (default $PORT or 9000)
-  environment               UPLOAD_STORE (default sqlite:./data/uploads.db), LOG_LEVEL, ... as for 'serve'
+  --receiver-port N         port of the receiver and the page (default $PORT or 9000)
+  environment               UPLOAD_STORE (default sqlite:./data/uploads.db), LOG_LEVEL, ... as for 'serve';
+                            OSS_TICKET_KEYS (default: a fresh key per run), OSS_CALLBACK_REQUIRE_TICKET
 
 Simulator:
 ${SIM_USAGE_OPTIONS}`;
@@ -27,20 +30,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values } = parseCommandArgs(argv, { ...SIM_ARGS, 'receiver-port': { type: 'string' } }, false);
   const options = simulatorOptions(values);
-  const sim = await runSimulator(options, processIo);
-  let receiver;
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env, OSS_CALLBACK_TRUSTED_KEYS: options.trustedKeysOut };
-    if (values['receiver-port'] !== undefined) env.PORT = values['receiver-port'];
-    receiver = await startLocalServer({ config: loadConfig(env) });
-  } catch (error) {
-    await sim.close();
-    throw error;
-  }
-  const callbackUrl = `${receiver.url}/oss/callback`;
+  const rawPort = values['receiver-port'];
+  const receiverPort = rawPort === undefined ? undefined : /^\d{1,5}$/.test(rawPort) && Number(rawPort) <= 65_535 ? Number(rawPort) : NaN;
+  if (Number.isNaN(receiverPort)) throw new UsageError('--receiver-port must be a whole number from 0 to 65535');
+  const { sim, receiver, callbackUrl, pageUrl, close } = await startDevStack({ sim: options, receiverPort, simLogger: jsonLogger('info') });
   process.stderr.write(`
 OSS simulator  ${sim.url}  (bucket ${sim.bucket}, objects in ${options.dataDir})
 receiver       ${receiver.url}  (store ${receiver.store.description}, trusts ${options.trustedKeysOut})
+upload page    ${pageUrl}  (sign in as any development user; POST /tickets issues the forms)
 
 Upload with a callback from Node:
 
@@ -53,9 +50,7 @@ Upload with a callback from Node:
 
 List what was recorded: npx tsx cli/bin.ts records    Ctrl-C stops both.
 `);
-  await untilStopped(async () => {
-    await Promise.all([receiver.close(), sim.close()]);
-  });
+  await untilStopped(close);
   return EXIT.ok;
 }
 

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { CallbackRequest, CallbackResponse } from '../../../lib/exchange.js';
+import { MemoryStore } from '../../../lib/store/memory.js';
+import { EntryStatus } from '../../../lib/store/port.js';
+import type { UploadRecord } from '../../../lib/store/record.js';
+import { loadTicketConfig } from '../../../lib/tickets/config.js';
+import { ticketRoutes } from '../../../lib/tickets/local-routes.js';
+import { createTicketService } from '../../../lib/tickets/service.js';
+import { WEB_ROOT } from '../../../scripts/dev-stack.js';
+
+const config = loadTicketConfig({
+  OSS_BUCKET: 'photos',
+  OSS_REGION: 'cn-hangzhou',
+  OSS_CALLBACK_URL: 'http://127.0.0.1:9000/oss/callback',
+  OSS_TICKET_KEYS: JSON.stringify({ k: randomBytes(32).toString('base64') }),
+  OSS_TICKET_AUTH: 'dev',
+  LOG_LEVEL: 'silent',
+});
+
+function record(id: string, uploader: string | null): UploadRecord {
+  return { id, bucket: 'photos', object: `uploads/${uploader}/${id}`, etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null, vars: {}, uploader, receivedAt: `2025-06-01T12:00:0${id}.000Z` };
+}
+
+async function setup() {
+  const store = new MemoryStore();
+  for (const [id, uploader] of [['1', 'alice'], ['2', 'bob'], ['3', 'alice'], ['4', null]] as const) {
+    const claim = { id, status: EntryStatus.INPROGRESS, fingerprint: id, claimToken: id, claimExpiresAt: Date.now() + 60_000 };
+    await store.claim(claim, Date.now());
+    await store.complete({ id, status: EntryStatus.COMPLETE, fingerprint: id, record: record(id, uploader) }, id);
+  }
+  const tickets = createTicketService({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) });
+  return ticketRoutes({ tickets, store, webRoot: WEB_ROOT });
+}
+
+const get = (rawPath: string, headers: Record<string, string> = {}, method = 'GET'): CallbackRequest => ({ method, rawPath, rawQuery: null, headers, body: Buffer.alloc(0) });
+const json = async (answer: Promise<CallbackResponse> | undefined) => JSON.parse((await answer!).body.toString());
+
+describe('the local server routes beside the callback', () => {
+  it('lists the signed-in user\'s records, newest first, and no one else\'s', async () => {
+    const routes = await setup();
+    const answer = await json(routes(get('/records', { 'x-dev-user': 'alice' })));
+    expect(answer.uploader).toBe('alice');
+    expect(answer.records.map((r: UploadRecord) => r.id)).toEqual(['3', '1']);
+  });
+
+  it('refuses the records of nobody, and methods other than GET', async () => {
+    const routes = await setup();
+    const anonymous = await routes(get('/records'))!;
+    expect(anonymous.status).toBe(401);
+    const posted = await routes(get('/records', { 'x-dev-user': 'alice' }, 'POST'))!;
+    expect({ status: posted.status, allow: posted.headers.allow }).toEqual({ status: 405, allow: 'GET' });
+  });
+
+  it('serves the page and its files, and nothing else from disk', async () => {
+    const routes = await setup();
+    const page = await routes(get('/'))!;
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body.toString()).toContain('<script src="/app.js"');
+    expect((await routes(get('/app.js'))!).headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((await routes(get('/style.css'))!).headers['content-type']).toBe('text/css; charset=utf-8');
+    for (const path of ['/index.html', '/../package.json', '/%2e%2e/package.json', '/web/app.js']) expect(routes(get(path))).toBeUndefined();
+  });
+
+  it('hands the callback (any other request) to the receiver', async () => {
+    const routes = await setup();
+    expect(routes(get('/oss/callback', {}, 'POST'))).toBeUndefined();
+    expect(routes(get('/', {}, 'POST'))).toBeUndefined();
+  });
+
+  it('sends POST /tickets to the ticket function', async () => {
+    const routes = await setup();
+    const answer = await routes({ ...get('/tickets', { 'x-dev-user': 'alice' }, 'POST'), body: Buffer.from('{"fileName":"a.txt","size":1}') })!;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body.toString()).key).toMatch(/^uploads\/alice\//);
+  });
+});
