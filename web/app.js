@@ -4,6 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const USER_KEY = 'oss-upload-callback.dev-user';
+const BYTES = new Intl.NumberFormat('en');
 
 function currentUser() {
   return sessionStorage.getItem(USER_KEY);
@@ -48,7 +49,8 @@ function fillRecords(records) {
   for (const record of records) {
     const row = rows.insertRow();
     const received = new Date(record.receivedAt).toLocaleTimeString();
-    for (const text of [record.object, `${record.size} B`, record.mimeType ?? '', record.etag ?? '', received]) row.insertCell().textContent = text;
+    const size = `${BYTES.format(record.size)} B`;
+    for (const text of [record.object, size, record.mimeType ?? '', record.etag ?? '', received]) row.insertCell().textContent = text;
   }
 }
 
