@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { startLocalServer } from '../../lib/platforms/node-http.js';
+import { ticketRoutesFromEnv } from '../../lib/tickets/local-routes.js';
 import { EXIT, parseCommandArgs, type Command } from '../args.js';
 
 export const command: Command = {
@@ -20,12 +21,18 @@ Environment:
   OSS_CALLBACK_MAX_BODY      largest body accepted, in bytes (default 65536)
   OSS_CALLBACK_DEADLINE_MS   answer before this many ms (default 4000; OSS waits 5000)
   LOG_LEVEL                  debug | info | warn | error | silent (default info)
+  OSS_TICKET_KEYS            check upload tickets (x:ticket) on callbacks; OSS_CALLBACK_REQUIRE_TICKET=true
+                             refuses callbacks without one
+  OSS_TICKET_AUTH            jwks | secret | dev: also issue upload tickets on POST /tickets and list the
+                             caller's records on GET /records (README, "Upload tickets")
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' } }, false);
     let config;
+    let routes;
     try {
       config = loadConfig(values.port === undefined ? io.env : { ...io.env, PORT: values.port });
+      routes = ticketRoutesFromEnv(io.env);
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr(`oss-callback serve: ${error.message}\n`);
@@ -33,7 +40,7 @@ Environment:
       }
       throw error;
     }
-    const server = await startLocalServer({ config, host: values.host });
+    const server = await startLocalServer({ config, host: values.host, ...(routes ? { routes } : {}) });
     io.stderr(`oss-callback receiver on ${server.url} (store ${server.store.description}); Ctrl-C stops it\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { aliyunCredentialsFromEnv } from '../credentials.js';
 import { CallbackError } from '../errors.js';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
 import type { LocalRoutes } from '../platforms/node-http.js';
 import type { UploadStore } from '../store/port.js';
-import { asCallbackError, refusal, type TicketService } from './service.js';
+import { loadTicketConfig } from './config.js';
+import { asCallbackError, createTicketService, refusal, type TicketService } from './service.js';
 
 export interface TicketRoutesOptions {
   tickets: TicketService;
@@ -56,4 +58,15 @@ export function ticketRoutes({ tickets, store, webRoot }: TicketRoutesOptions): 
     const file = request.method === 'GET' ? files.get(request.rawPath) : undefined;
     return file && Promise.resolve(file);
   };
+}
+
+/**
+ * `oss-callback serve` offers the ticket route when the environment configures the ticket function
+ * (OSS_TICKET_AUTH set), signing with ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN.
+ * Throws a ConfigError naming the variable when the configuration is incomplete.
+ */
+export function ticketRoutesFromEnv(env: NodeJS.ProcessEnv): ((store: UploadStore) => LocalRoutes) | undefined {
+  if (!env.OSS_TICKET_AUTH) return undefined;
+  const tickets = createTicketService({ config: loadTicketConfig(env), credentials: () => aliyunCredentialsFromEnv(env) });
+  return (store) => ticketRoutes({ tickets, store });
 }

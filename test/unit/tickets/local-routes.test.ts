@@ -5,7 +5,8 @@ import { MemoryStore } from '../../../lib/store/memory.js';
 import { EntryStatus } from '../../../lib/store/port.js';
 import type { UploadRecord } from '../../../lib/store/record.js';
 import { loadTicketConfig } from '../../../lib/tickets/config.js';
-import { ticketRoutes } from '../../../lib/tickets/local-routes.js';
+import { ConfigError } from '../../../lib/config.js';
+import { ticketRoutes, ticketRoutesFromEnv } from '../../../lib/tickets/local-routes.js';
 import { createTicketService } from '../../../lib/tickets/service.js';
 import { WEB_ROOT } from '../../../scripts/dev-stack.js';
 
@@ -73,5 +74,33 @@ describe('the local server routes beside the callback', () => {
     const answer = await routes({ ...get('/tickets', { 'x-dev-user': 'alice' }, 'POST'), body: Buffer.from('{"fileName":"a.txt","size":1}') })!;
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body.toString()).key).toMatch(/^uploads\/alice\//);
+  });
+});
+
+describe('oss-callback serve and the ticket route', () => {
+  const env = {
+    OSS_BUCKET: 'photos',
+    OSS_REGION: 'cn-hangzhou',
+    OSS_CALLBACK_URL: 'https://cb.example.com/oss/callback',
+    OSS_TICKET_KEYS: JSON.stringify({ k: randomBytes(32).toString('base64') }),
+    OSS_TICKET_AUTH: 'dev',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-serve',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'serve-secret',
+    ALIBABA_CLOUD_SECURITY_TOKEN: 'CAIS-serve',
+    LOG_LEVEL: 'silent',
+  };
+
+  it('adds no routes unless OSS_TICKET_AUTH configures the ticket function', () => {
+    expect(ticketRoutesFromEnv({ ...env, OSS_TICKET_AUTH: undefined })).toBeUndefined();
+  });
+
+  it('refuses an incomplete ticket configuration by name', () => {
+    expect(() => ticketRoutesFromEnv({ ...env, OSS_BUCKET: undefined })).toThrow(ConfigError);
+  });
+
+  it('issues with the environment credentials, STS token included', async () => {
+    const routes = ticketRoutesFromEnv(env)!(new MemoryStore());
+    const answer = await routes({ ...get('/tickets', { 'x-dev-user': 'alice' }, 'POST'), body: Buffer.from('{"fileName":"a.txt","size":1}') })!;
+    expect(JSON.parse(answer.body.toString()).fields).toMatchObject({ 'x-oss-credential': expect.stringMatching(/^LTAI-serve\//), 'x-oss-security-token': 'CAIS-serve' });
   });
 });
