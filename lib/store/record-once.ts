@@ -33,6 +33,14 @@ export interface RecordOnceResult {
  */
 export async function recordOnce(store: UploadStore, input: RecordOnceInput, options: RecordOnceOptions): Promise<RecordOnceResult> {
   const budget = createBudget(options.deadline, options.now ?? Date.now, options.signal);
+  try {
+    return await claimAndRecord(store, input, budget);
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function claimAndRecord(store: UploadStore, input: RecordOnceInput, budget: Budget): Promise<RecordOnceResult> {
   for (let round = 0; ; round++) {
     // A claim that was released or expired is claimed again; pause first so a store that keeps
     // answering with it cannot turn this into a busy loop.
@@ -42,7 +50,7 @@ export async function recordOnce(store: UploadStore, input: RecordOnceInput, opt
       status: EntryStatus.INPROGRESS,
       fingerprint: input.fingerprint,
       claimToken: randomUUID(),
-      claimExpiresAt: options.deadline,
+      claimExpiresAt: budget.deadline,
     };
     const outcome = await callStore(budget, 'claim the upload id', (signal) => store.claim(claim, budget.now(), { signal }));
     // A retried claim whose first attempt landed finds its own token: it holds the claim.

@@ -7,14 +7,32 @@ export interface Budget {
   now: () => number;
   /** Aborts when the deadline passes in real time or the caller gives up, whichever is first. */
   signal: AbortSignal;
+  /** Stop the deadline timer and stop following the caller's signal; call when the work is done. */
+  dispose(): void;
 }
 
+/**
+ * One controller, one timer and one listener: `AbortSignal.any` with `AbortSignal.timeout` costs about
+ * three times as much per callback on Node 20 and leaves its timer running after the work is done.
+ */
 export function createBudget(deadline: number, now: () => number, callerSignal?: AbortSignal): Budget {
+  const controller = new AbortController();
+  const expire = () => controller.abort(deadlineExceeded('the deadline has passed'));
+  const follow = () => controller.abort(callerSignal?.reason);
   const left = deadline - now();
-  // AbortSignal.timeout(0) fires only on a later tick; a passed deadline must stop the first call.
-  const timeout = left > 0 ? AbortSignal.timeout(left) : AbortSignal.abort(deadlineExceeded('the deadline has passed'));
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-  return { deadline, now, signal };
+  // A passed deadline must stop the very first call, not a timer tick later.
+  const timer = left > 0 ? setTimeout(expire, left).unref() : (expire(), undefined);
+  if (callerSignal?.aborted) follow();
+  else callerSignal?.addEventListener('abort', follow, { once: true });
+  return {
+    deadline,
+    now,
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', follow);
+    },
+  };
 }
 
 export function remaining(budget: Budget): number {
