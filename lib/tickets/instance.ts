@@ -18,9 +18,7 @@ export async function ticketInstance(context: InvocationContext = {}): Promise<R
   if (context.aliyunCredentials) latestCredentials = context.aliyunCredentials;
   if (instance) return instance;
   try {
-    const config = loadTicketConfig();
-    if (config.auth.mode === 'dev') jsonLogger().log('warn', 'OSS_TICKET_AUTH=dev: any caller can name any user; never deploy this');
-    instance = createTicketService({ config, credentials: () => latestCredentials ?? aliyunCredentialsFromEnv() });
+    instance = createTicketService({ config: loadTicketConfig(), credentials: () => latestCredentials ?? aliyunCredentialsFromEnv() });
     return instance;
   } catch (error) {
     // Answer this invocation with the reason and let the next one read the environment again.

@@ -26,7 +26,7 @@ export interface TicketService extends Receiver {
 const ALLOWED_HEADERS = `authorization, content-type, ${DEV_USER_HEADER}`;
 
 /** Only listed origins get CORS headers; the browser then refuses to show any other page the answer. */
-export function corsHeaders(origins: readonly string[], origin: string | undefined): Record<string, string> {
+function corsHeaders(origins: readonly string[], origin: string | undefined): Record<string, string> {
   if (origin === undefined || !(origins.includes('*') || origins.includes(origin))) return {};
   return { 'access-control-allow-origin': origins.includes('*') ? '*' : origin, vary: 'Origin' };
 }
@@ -50,6 +50,7 @@ export function asCallbackError(error: unknown, what: string): CallbackError {
  * per request, naming the user and the key, never a token, a ticket or a signature.
  */
 export function createTicketService({ config, credentials, logger = jsonLogger(config.logLevel), now = Date.now, authenticate = authenticator(config.auth, now) }: TicketServiceDeps): TicketService {
+  if (config.auth.mode === 'dev') logger.log('warn', 'OSS_TICKET_AUTH=dev: any caller can name any user; never deploy this');
   async function issue(request: CallbackRequest, log: LogFields): Promise<CallbackResponse> {
     if (request.method !== 'POST') throw new CallbackError('MethodNotAllowed', `ask for an upload with POST; ${request.method} is not allowed`);
     const subject = await authenticate(request.headers);
