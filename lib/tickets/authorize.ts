@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CallbackError } from '../errors.js';
 import type { CallbackFields } from '../protocol/callback-body.js';
-import { EntryStatus, type ClaimEntry, type UploadStore } from '../store/port.js';
+import { EntryStatus, type ClaimEntry, type ClaimOutcome, type UploadStore } from '../store/port.js';
 import { callStore, createBudget } from '../store/retry.js';
 import type { TicketKeys } from './keys.js';
 import { CLOCK_TOLERANCE_SECONDS, verifyTicket, type UploadTicket } from './ticket.js';
@@ -53,7 +53,12 @@ export function ticketAuthorizer(settings: TicketSettings, store: UploadStore): 
       claimExpiresAt: (ticket.exp + CLOCK_TOLERANCE_SECONDS) * 1000,
     };
     const budget = createBudget(deadline, now, signal);
-    const outcome = await callStore(budget, 'claim the upload ticket', (callSignal) => store.claim(claim, now(), { signal: callSignal }));
+    let outcome: ClaimOutcome;
+    try {
+      outcome = await callStore(budget, 'claim the upload ticket', (callSignal) => store.claim(claim, now(), { signal: callSignal }));
+    } finally {
+      budget.dispose();
+    }
     if (!outcome.claimed && (outcome.existing.status !== EntryStatus.INPROGRESS || outcome.existing.fingerprint !== claim.fingerprint)) {
       throw new CallbackError('TicketReused', 'this upload ticket was already used for another object');
     }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallbackError } from '../../../lib/errors.js';
@@ -68,4 +69,12 @@ describe.each(stores)('a ticket bound through the %s store', (_, open) => {
       await store.close();
     }
   });
+});
+
+it('lets go of the caller\'s signal once the claim is made, so nothing waits for the deadline', async () => {
+  const now = Date.now();
+  const jws = await signTicket({ sub: 'alice', jti: randomUUID(), bucket: 'photos', prefix: 'uploads/alice/', maxSize: 100, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 600 }, key);
+  const signal = new AbortController().signal;
+  await ticketAuthorizer({ keys, required: true }, new MemoryStore())(fields('uploads/alice/a.png'), jws, { deadline: now + 3000, signal, now: Date.now });
+  expect(getEventListeners(signal, 'abort')).toEqual([]);
 });
