@@ -5,7 +5,7 @@ import { CallbackError, isCallbackError } from './errors.js';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './exchange.js';
 import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
-import type { UploadStore } from './store/port.js';
+import { EntryStatus, type UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordOnce } from './store/record-once.js';
 import { withDeadline } from './deadline.js';
@@ -53,7 +53,17 @@ export function createReceiver({ config, store, keys, logger = jsonLogger(), now
     const fingerprint = createHash('sha256').update(signed).digest('hex');
     const id = fields.reqId ?? fingerprint;
     Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
-    const uploader = await authorize(fields, ticket, { deadline, signal, now });
+    let uploader: string | null;
+    try {
+      uploader = await authorize(fields, ticket, { deadline, signal, now });
+    } catch (error) {
+      // A ticket expires or its key rotates out; a delivery identical to one already recorded still
+      // gets the stored answer and writes nothing.
+      const stored = isCallbackError(error) && error.code.startsWith('Ticket') ? await recorded(store, id, fingerprint, signal) : undefined;
+      if (!stored) throw error;
+      log.replayed = true;
+      return stored;
+    }
     log.uploader = uploader;
     const result = await recordOnce(store, { id, fingerprint, build: () => toRecord(id, fields, uploader, now()) }, { deadline, signal, now });
     log.replayed = result.replayed;
@@ -86,6 +96,12 @@ export function createReceiver({ config, store, keys, logger = jsonLogger(), now
       return response;
     },
   };
+}
+
+/** The record stored for exactly these signed bytes, if any; a store failure here counts as none. */
+async function recorded(store: UploadStore, id: string, fingerprint: string, signal: AbortSignal): Promise<UploadRecord | undefined> {
+  const entry = await store.get(id, { signal }).catch(() => undefined);
+  return entry?.status === EntryStatus.COMPLETE && entry.fingerprint === fingerprint ? entry.record : undefined;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */

@@ -111,7 +111,7 @@ function toFields(raw: Raw): CallbackFields {
     crc64: crc64(text('crc64')),
     contentMd5: text('contentMd5'),
     operation: text('operation'),
-    reqId: text('reqId'),
+    reqId: requestId(text('reqId')),
     clientIp: text('clientIp'),
     vpcId: text('vpcId'),
     image: image(text),
@@ -124,6 +124,17 @@ function count(value: string | null, name: string): number | null {
   const number = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(number)) throw malformed(`${name} must be a whole number, got ${JSON.stringify(value)}`);
   return number;
+}
+
+/**
+ * The reqId becomes the record id, so it must look like an OSS request id (24 hex digits today); a
+ * template constant could otherwise pick ids from namespaces the receiver keeps for itself.
+ */
+function requestId(value: string | null): string | null {
+  if (value !== null && !/^[A-Za-z0-9_-]{1,128}$/.test(value)) {
+    throw malformed(`reqId must be letters, digits, _ or - (an OSS request id), got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return value;
 }
 
 function crc64(value: string | null): string | null {

@@ -199,6 +199,18 @@ describe('parseCallbackBody: JSON bodies', () => {
 });
 
 describe('parseCallbackBody: values', () => {
+  it('takes an OSS request id as reqId', () => {
+    expect(parse(FORM, 'bucket=b&object=o&reqId=66399AA50000000003334673EC2').reqId).toBe('66399AA50000000003334673EC2');
+  });
+
+  it.each(['ticket:1234', 'a/b', 'x'.repeat(129), 'id with space'])('refuses reqId %j, which could not be an OSS request id', (reqId) => {
+    // Act
+    const error = refusal(() => parse(FORM, `bucket=b&object=o&reqId=${encodeURIComponent(reqId)}`));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/^reqId must be letters, digits, _ or -/) });
+  });
+
   it.each([
     { title: 'one above the 64-bit range', crc64: '18446744073709551616' },
     { title: '21 digits', crc64: '100000000000000000000' },

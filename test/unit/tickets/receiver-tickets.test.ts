@@ -83,6 +83,21 @@ describe('receiver with upload tickets', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ uploader: 'alice', status: 200 });
   });
 
+  it('answers a redelivery of a recorded callback from the store after its ticket has expired, and refuses a new one', async () => {
+    const ticket = ticketFor();
+    const request = callback({ ticket: await signTicket(ticket, current) });
+    const first = await receiver.handle(request);
+    const later = createReceiver({ config: { deadlineMs: 4000, maxBodyBytes: 65_536, tickets: { keys, required: true } }, store, keys: testResolver(), logger: { log() {} }, now: () => NOW + 3_600_000 });
+
+    const again = await later.handle(request);
+    const fresh = await later.handle(callback({ object: 'uploads/alice/2/dog.png', ticket: await signTicket(ticket, current) }));
+
+    expect(again.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(json(fresh).code).toBe('TicketExpired');
+    expect(await store.list({})).toHaveLength(1);
+  });
+
   it('refuses a callback without a ticket when tickets are required, and stores nothing', async () => {
     expect(await refusal({}, 'TicketMissing')).toMatch(/x:ticket/);
     expect(await refusal({ ticket: '' }, 'TicketMissing')).toBeTruthy();
