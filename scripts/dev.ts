@@ -48,7 +48,7 @@ Upload with a callback from Node:
   });
   console.log(result.data); // the receiver's answer, relayed by the simulator
 
-List what was recorded: npx tsx cli/bin.ts records    Ctrl-C stops both.
+List what was recorded: npx oss-callback records    Ctrl-C stops both.
 `);
   await untilStopped(close);
   return EXIT.ok;
