@@ -13,10 +13,11 @@ import { tempDir } from '../support/temp-dir.js';
  * The upload page as a user meets it, in Debian's headless Chromium driven by playwright-core: sign
  * in as a development user, pick a file, watch it go straight to the simulator with a progress bar,
  * and see the receiver's record appear. `npx playwright install` cannot download browsers here, so
- * the test uses /usr/bin/chromium (apt package `chromium`) and skips, saying so, when it is absent.
+ * the test uses /usr/bin/chromium (apt package `chromium`) and skips, saying so, when it is absent —
+ * except in CI, which installs it (.ci/run), so a missing install fails instead of passing quietly.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const HAVE_CHROMIUM = existsSync(CHROMIUM) || process.env.CI === 'true';
 export const SCREENSHOT = fileURLToPath(new URL('./__screenshots__/upload-page.png', import.meta.url));
 const CREDENTIALS = { accessKeyId: 'browser-id', accessKeySecret: 'browser-secret' };
 const quiet: Logger = { log() {} };
