@@ -1,17 +1,19 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tempDir } from '../support/temp-dir.js';
-import { zipEntries } from '../support/zip-entries.js';
+import { unzipTo, zipEntries } from '../support/zip-entries.js';
 
 /**
- * The deploy file and the local invokes, run for real, offline, without credentials: what CI can
- * check of a deploy without deploying. `osls package` for two stages, then the three README commands
- * that answer a sample event through each serverless door.
+ * The deploy files and the local invokes, run for real, offline, without cloud credentials: what CI
+ * can check of a deploy without deploying. `osls package` for two stages (the zips' handlers called
+ * as Lambda would), and the three README commands that answer a sample event through each
+ * serverless door.
  */
 const ROOT = process.cwd();
 const run = promisify(execFile);
@@ -21,7 +23,7 @@ const dir = tempDir('deploy-');
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   for (const name of Object.keys(env)) {
-    if (/^(UPLOAD_STORE|OSS_CALLBACK_|TABLESTORE_|AWS_|ALIBABA_CLOUD_)/.test(name) && !(name in extra)) delete env[name];
+    if (/^(UPLOAD_STORE|OSS_|TABLESTORE_|AWS_|ALIBABA_CLOUD_)/.test(name) && !(name in extra)) delete env[name];
   }
   return env;
 }
@@ -58,14 +60,42 @@ function expectRecorded(result: { code: number; stdout: string; stderr: string }
   expect(JSON.parse(answer.body)).toMatchObject({ Status: 'OK', record });
 }
 
-async function packaged(stage: string) {
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+}
+
+/** `osls package --stage <stage>`, with `deployEnv` as the deploy shell's environment; once per stage. */
+const packages = new Map<string, ReturnType<typeof packageStage>>();
+function packaged(stage: string, deployEnv: Record<string, string> = {}) {
+  if (!packages.has(stage)) packages.set(stage, packageStage(stage, deployEnv));
+  return packages.get(stage)!;
+}
+
+async function packageStage(stage: string, deployEnv: Record<string, string>) {
   const out = join(dir, stage);
-  const result = await sh('npx', ['osls', 'package', '--stage', stage, '--package', out]);
+  const result = await sh('npx', ['osls', 'package', '--stage', stage, '--package', out], cleanEnv(deployEnv));
   expect(result.code, result.stderr).toBe(0);
-  const { default: template } = (await import(join(out, 'cloudformation-template-update-stack.json'), { with: { type: 'json' } })) as {
-    default: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
-  };
-  return { files: zipEntries(join(out, 'oss-upload-callback.zip')).sort(), resources: template.Resources };
+  const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  const zips = { callback: join(out, 'callback.zip'), ticket: join(out, 'ticket.zip') };
+  return { zips, files: { callback: zipEntries(zips.callback).sort(), ticket: zipEntries(zips.ticket).sort() }, resources: template.Resources };
+}
+
+/** A zip's handler module, unpacked as Lambda unpacks it, loaded as Lambda loads it. */
+async function handlerModule(zip: string, handler: string): Promise<Record<string, unknown>> {
+  const code = join(dir, `code-${handler.replace(/\W/g, '-')}-${Date.now()}`);
+  unzipTo(zip, code);
+  const [file] = handler.split(/\.(?=[^.]+$)/);
+  return (await import(pathToFileURL(join(code, `${file}.js`)).href)) as Record<string, unknown>;
+}
+
+/** Every IAM action the template grants the role `roleId`, wherever the grant is written. */
+function actionsOf(resources: Template['Resources'], roleId: string): string[] {
+  const role = resources[roleId]!;
+  const attached = Object.values(resources).filter(
+    (resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles ?? []).includes(roleId),
+  );
+  const documents = [...(role.Properties.Policies ?? []), ...attached.map((policy) => policy.Properties)].map((policy) => policy.PolicyDocument);
+  return documents.flatMap((document: { Statement: { Action: string | string[] }[] }) => document.Statement.flatMap((statement) => statement.Action));
 }
 
 describe('local invoke, as the README gives it', () => {
@@ -109,20 +139,26 @@ describe('local invoke, as the README gives it', () => {
 
 // After the local invokes on purpose: the package must not carry anything they left behind.
 describe('serverless.yml, packaged by osls offline', () => {
-  it('dev stage: one bundled handler and its store chunks, the dev key trusted, the store table and least privilege', async () => {
-    const { files, resources } = await packaged('dev');
-    expect(files.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('dev stage: the callback bundle and its store chunks, the dev key trusted, the store table and least privilege', async () => {
+    const { zips, files, resources } = await packaged('dev');
+    expect(files.callback.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
       'functions/callback.js',
       'functions/package.json',
       'test/dev-key/trusted-keys.json',
     ]);
-    expect(files.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
+    expect(files.callback.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
+    const callbackModule = await handlerModule(zips.callback, 'functions/callback.lambda');
+    expect(typeof callbackModule.lambda).toBe('function');
 
     const fn = resources.CallbackLambdaFunction!.Properties;
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/callback.lambda', Timeout: 6 });
     expect(fn.Environment.Variables).toMatchObject({
       UPLOAD_STORE: 'dynamodb:oss-upload-callback-dev-records',
       OSS_CALLBACK_TRUSTED_KEYS: 'test/dev-key/trusted-keys.json',
+      OSS_TICKET_KEYS: '',
+      OSS_CALLBACK_REQUIRE_TICKET: 'false',
     });
     expect(resources.CallbackLambdaFunctionUrl!.Properties.AuthType).toBe('NONE');
 
@@ -131,6 +167,8 @@ describe('serverless.yml, packaged by osls offline', () => {
       expect(table[property], property).toEqual(TABLE[property]);
     }
 
+    // The callback function keeps the role osls makes, with exactly the receiver's table access.
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
     const statements = resources.IamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown[] }[];
     const dynamodb = statements.filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:')));
     expect(dynamodb).toEqual([
@@ -142,9 +180,67 @@ describe('serverless.yml, packaged by osls offline', () => {
     ]);
   }, 120_000);
 
-  it('any other stage: the dev key neither packaged nor trusted', async () => {
-    const { files, resources } = await packaged('prod');
-    expect(files.filter((file) => file.startsWith('test/'))).toEqual([]);
+  it('dev stage: the ticket function alone in its zip, behind its own URL, with a role that can write its logs and nothing else', async () => {
+    const { zips, files, resources } = await packaged('dev');
+    expect(files.ticket).toEqual(['functions/package.json', 'functions/ticket.js', 'test/dev-key/trusted-keys.json']);
+
+    const fn = resources.TicketLambdaFunction!.Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/ticket.lambda' });
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['TicketRole', 'Arn'] });
+    expect(actionsOf(resources, 'TicketRole').sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(JSON.stringify(resources.TicketRole)).not.toMatch(/dynamodb|RecordsTable/i);
+    expect(actionsOf(resources, 'IamRoleLambdaExecution').some((action) => action.startsWith('dynamodb:'))).toBe(true);
+
+    // Bearer tokens, not IAM, authenticate callers; with no origins in the deploy shell, no CORS.
+    expect(resources.TicketLambdaFunctionUrl!.Properties).toEqual({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': ['TicketLambdaFunction', 'Arn'] } });
+    const env = fn.Environment.Variables as Record<string, unknown>;
+    expect(env.OSS_CALLBACK_URL).toEqual({ 'Fn::GetAtt': ['CallbackLambdaFunctionUrl', 'FunctionUrl'] });
+    expect(env).toMatchObject({ OSS_BUCKET: '', OSS_TICKET_AUTH: '', OSS_TICKET_KEYS: '', ALIBABA_CLOUD_ACCESS_KEY_SECRET: '' });
+    expect(Object.keys(env).filter((name) => /^(UPLOAD_STORE|TABLESTORE_|OSS_CALLBACK_TRUSTED)/.test(name))).toEqual([]);
+
+    // The zipped handler, called as Lambda calls it, with the settings a deploy shell would give.
+    for (const [name, value] of Object.entries({
+      OSS_BUCKET: 'photos',
+      OSS_REGION: 'cn-hangzhou',
+      OSS_CALLBACK_URL: 'https://abc.lambda-url.ap-southeast-1.on.aws/',
+      OSS_TICKET_KEYS: JSON.stringify({ k1: Buffer.alloc(32, 3).toString('base64') }),
+      OSS_TICKET_AUTH: 'dev',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tExampleSigner',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'example-secret',
+      LOG_LEVEL: 'silent',
+    })) vi.stubEnv(name, value);
+    const { lambda } = (await handlerModule(zips.ticket, 'functions/ticket.lambda')) as { lambda: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }> };
+    const answer = await lambda(
+      {
+        version: '2.0',
+        rawPath: '/',
+        rawQueryString: '',
+        headers: { 'content-type': 'application/json', 'x-dev-user': 'alice' },
+        requestContext: { http: { method: 'POST', path: '/' } },
+        body: JSON.stringify({ fileName: 'cat.png', size: 48213, contentType: 'image/png' }),
+        isBase64Encoded: false,
+      },
+      { awsRequestId: 'e2e', getRemainingTimeInMillis: () => 9_000 },
+    );
+    expect(answer.statusCode, answer.body).toBe(200);
+    const form = JSON.parse(answer.body) as { url: string; uploader: string; fields: Record<string, string> };
+    expect(form).toMatchObject({ url: 'https://photos.oss-cn-hangzhou.aliyuncs.com', uploader: 'alice' });
+    expect(form.fields['x-oss-credential']).toMatch(/^LTAI5tExampleSigner\//);
+    expect(JSON.parse(Buffer.from(form.fields.callback!, 'base64').toString('utf8'))).toMatchObject({ callbackUrl: 'https://abc.lambda-url.ap-southeast-1.on.aws/', callbackSNI: true });
+  }, 120_000);
+
+  it('any other stage: the dev key neither packaged nor trusted; the deploy shell’s callback URL and browser origins used', async () => {
+    const { files, resources } = await packaged('prod', { OSS_CALLBACK_URL: 'https://uploads.example.com/callback', OSS_TICKET_CORS_ORIGINS: 'https://app.example.com,http://localhost:9000' });
+    expect([...files.callback, ...files.ticket].filter((file) => file.startsWith('test/'))).toEqual([]);
     expect(resources.CallbackLambdaFunction!.Properties.Environment.Variables.OSS_CALLBACK_TRUSTED_KEYS).toBe('');
+    const ticketEnv = resources.TicketLambdaFunction!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(ticketEnv.OSS_CALLBACK_URL).toBe('https://uploads.example.com/callback');
+    expect(ticketEnv).not.toHaveProperty('OSS_TICKET_CORS_ORIGINS');
+    expect(resources.TicketLambdaFunctionUrl!.Properties.Cors).toEqual({
+      AllowOrigins: ['https://app.example.com', 'http://localhost:9000'],
+      AllowMethods: ['POST'],
+      AllowHeaders: ['authorization', 'content-type', 'x-dev-user'],
+      MaxAge: 600,
+    });
   }, 120_000);
 });
