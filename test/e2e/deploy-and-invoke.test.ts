@@ -1,19 +1,23 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
+import { tablestoreClients } from '../../lib/store/tablestore-client.js';
+import { LIST_INDEX } from '../../lib/store/tablestore.js';
+import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { unzipTo, zipEntries } from '../support/zip-entries.js';
 
 /**
  * The deploy files and the local invokes, run for real, offline, without cloud credentials: what CI
  * can check of a deploy without deploying. `osls package` for two stages (the zips' handlers called
- * as Lambda would), and the three README commands that answer a sample event through each
- * serverless door.
+ * as Lambda would), the three README commands that answer a sample event through each serverless
+ * door, and s.yaml's pre-deploy store init against the test Tablestore server.
  */
 const ROOT = process.cwd();
 const run = promisify(execFile);
@@ -242,5 +246,48 @@ describe('serverless.yml, packaged by osls offline', () => {
       AllowHeaders: ['authorization', 'content-type', 'x-dev-user'],
       MaxAge: 600,
     });
+  }, 120_000);
+});
+
+describe('s.yaml’s pre-deploy store init, run as Serverless Devs runs it (sh -c, in the project)', () => {
+  const document = parse(readFileSync(join(ROOT, 's.yaml'), 'utf8')) as {
+    vars: Record<string, string>;
+    actions: Record<string, { run: string }[]>;
+    resources: { callback: { props: { environmentVariables: Record<string, string> } } };
+  };
+  const resolve = (text: string) => text.replace(/\$\{vars\.(\w+)\}/g, (_, name: string) => document.vars[name]!);
+  const callbackEnv = Object.fromEntries(Object.entries(document.resources.callback.props.environmentVariables).map(([name, value]) => [name, resolve(value)]));
+  const credentials = { accessKeyId: 'LTAI5tExampleDeployer', accessKeySecret: 'deployer-secret' };
+  const credentialEnv = { ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret };
+  let server: TablestoreServer | undefined;
+  afterAll(async () => server?.close());
+
+  it('creates the table and search index the receiver, configured as s.yaml configures it, then records into', async () => {
+    const [, instance, table] = /^tablestore:([^/]+)\/([^/]+)$/.exec(callbackEnv.UPLOAD_STORE!)!;
+    server = await startTablestoreServer({ instance: instance!, credentials: [credentials] });
+    const init = resolve(document.actions['pre-deploy']!.find((action) => action.run.includes('store init'))!.run);
+    // The deploy reaches https://<instance>.<region>.ots.aliyuncs.com; the same command here reaches the test's Tablestore.
+    const command = init.replace(callbackEnv.TABLESTORE_ENDPOINT!, server.endpoint);
+    expect(command).not.toBe(init);
+    expect(existsSync(join(ROOT, 'dist/cli/bin.js')), 'the CLI is built (npm run build, the first pre-deploy action)').toBe(true);
+    const result = await sh('sh', ['-c', command], cleanEnv({ ...credentialEnv, npm_config_offline: 'true' }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`ready: ${callbackEnv.UPLOAD_STORE}`);
+
+    const clients = tablestoreClients(server.endpoint, instance!);
+    try {
+      const tablestore = clients.clientFor(credentials);
+      expect(await tablestore.describeTable(table!)).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });
+      expect(await tablestore.listSearchIndexes(table!)).toEqual([LIST_INDEX]);
+    } finally {
+      clients.close();
+    }
+
+    const invoked = await sh(
+      'npm',
+      ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-json.json'],
+      cleanEnv({ UPLOAD_STORE: callbackEnv.UPLOAD_STORE!, TABLESTORE_ENDPOINT: server.endpoint, ...credentialEnv }),
+    );
+    expectRecorded(invoked, { operation: 'PutObject', vars: { 'x:uid': '42' } });
   }, 120_000);
 });
