@@ -51,3 +51,8 @@ export class CallbackError extends Error {
 export function isCallbackError(error: unknown): error is CallbackError {
   return error instanceof CallbackError;
 }
+
+/** An unexpected failure becomes an InternalError that says only that the log has it. */
+export function asCallbackError(error: unknown, what: string): CallbackError {
+  return isCallbackError(error) ? error : new CallbackError('InternalError', `${what} failed unexpectedly; see its log`, { cause: error });
+}

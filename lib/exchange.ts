@@ -1,3 +1,5 @@
+import type { CallbackError } from './errors.js';
+
 /**
  * The one request/answer shape every door speaks. Platform adapters translate their events into a
  * `CallbackRequest` and a `CallbackResponse` back; nothing platform-specific goes past this file.
@@ -23,6 +25,11 @@ export interface CallbackResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+}
+
+/** The JSON refusal every door answers with: `{"Status":"Error","code","message"}`. */
+export function refusalResponse(refusal: CallbackError): CallbackResponse {
+  return jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message });
 }
 
 /** A JSON answer with the `Content-Length` OSS requires. */

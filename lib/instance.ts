@@ -1,7 +1,7 @@
 import { loadConfig } from './config.js';
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from './credentials.js';
 import { CallbackError } from './errors.js';
-import { jsonResponse } from './exchange.js';
+import { refusalResponse } from './exchange.js';
 import { jsonLogger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
 import { createReceiver, type Receiver } from './receiver.js';
@@ -40,7 +40,7 @@ async function buildReceiver(env: NodeJS.ProcessEnv = process.env): Promise<Rece
 function misconfigured(error: unknown): Receiver {
   const refusal = new CallbackError('Misconfigured', `the function could not start: ${(error as Error).message}`);
   jsonLogger().log('error', 'startup failed', { code: refusal.code, error: refusal.message });
-  return { handle: async () => jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message }) };
+  return { handle: async () => refusalResponse(refusal) };
 }
 
 /** For tests: forget the warm instance, as a cold start would. */

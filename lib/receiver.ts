@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import type { Config } from './config.js';
-import { CallbackError, isCallbackError } from './errors.js';
-import { jsonResponse, type CallbackRequest, type CallbackResponse } from './exchange.js';
+import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
+import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse } from './exchange.js';
 import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
 import { EntryStatus, type UploadStore } from './store/port.js';
@@ -116,12 +116,10 @@ function routeOf(request: CallbackRequest): 'health' | 'callback' {
 }
 
 function errorResponse(error: unknown, log: LogFields): CallbackResponse {
-  const refusal = isCallbackError(error)
-    ? error
-    : new CallbackError('InternalError', 'the receiver failed unexpectedly; see its log', { cause: error });
+  const refusal = asCallbackError(error, 'the receiver');
   log.code = refusal.code;
   log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
-  const response = jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message });
+  const response = refusalResponse(refusal);
   if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
   return response;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { CallbackError } from '../errors.js';
-import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
+import { refusalResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
 import { jsonLogger, type Logger } from '../logger.js';
 import { KeyResolver } from '../protocol/verify.js';
 import { createReceiver, type Receiver } from '../receiver.js';
@@ -60,7 +60,7 @@ export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBo
     } catch (error) {
       if (!(error instanceof CallbackError)) return void req.destroy();
       // The rest of the body is left unread, so this connection cannot carry another request.
-      return send(res, jsonResponse(error.status, { Status: 'Error', code: error.code, message: error.message }), true);
+      return send(res, refusalResponse(error), true);
     }
     const request: CallbackRequest = { method: req.method ?? 'GET', ...splitTarget(req.url ?? '/'), headers: headersOf(req), body };
     send(res, await (routes?.(request) ?? receiver.handle(request, { remainingMs: options.deadlineMs - (Date.now() - start) })));
@@ -74,7 +74,7 @@ export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBo
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
   const refusal = new CallbackError('MalformedRequest', `the request is not valid HTTP/1.1 (${error.code ?? error.message})`);
-  const { status, headers, body } = jsonResponse(refusal.status, { Status: 'Error', code: refusal.code, message: refusal.message });
+  const { status, headers, body } = refusalResponse(refusal);
   const head = Object.entries({ ...headers, connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} Bad Request\r\n${head.join('')}\r\n`), body]));
 }

@@ -6,7 +6,8 @@ import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../ex
 import type { LocalRoutes } from '../platforms/node-http.js';
 import type { UploadStore } from '../store/port.js';
 import { loadTicketConfig } from './config.js';
-import { asCallbackError, createTicketService, refusal, type TicketService } from './service.js';
+import { asCallbackError } from '../errors.js';
+import { createTicketService, refusal, type TicketService } from './service.js';
 
 export interface TicketRoutesOptions {
   tickets: TicketService;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AliyunCredentials } from '../credentials.js';
-import { CallbackError, isCallbackError } from '../errors.js';
-import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
+import { asCallbackError, CallbackError } from '../errors.js';
+import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
 import { jsonLogger, type LogFields, type Logger } from '../logger.js';
 import type { Receiver } from '../receiver.js';
 import { authenticator, DEV_USER_HEADER, type Authenticate } from './auth.js';
@@ -33,16 +33,12 @@ function corsHeaders(origins: readonly string[], origin: string | undefined): Re
 
 /** The JSON refusal every error becomes; `allow` lists the methods a 405 names. */
 export function refusal(error: CallbackError, allow = 'POST, OPTIONS'): CallbackResponse {
-  const response = jsonResponse(error.status, { Status: 'Error', code: error.code, message: error.message });
+  const response = refusalResponse(error);
   if (error.status === 401) response.headers['www-authenticate'] = 'Bearer';
   if (error.code === 'MethodNotAllowed') response.headers.allow = allow;
   return response;
 }
 
-/** An unexpected failure says only that the log has it. */
-export function asCallbackError(error: unknown, what: string): CallbackError {
-  return isCallbackError(error) ? error : new CallbackError('InternalError', `${what} failed unexpectedly; see its log`, { cause: error });
-}
 
 /**
  * The ticket function: `POST` with the caller's credentials and `{fileName, size, contentType}`,
