@@ -31,7 +31,8 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from `min` to `max`, or `fallback` when the variable is unset or empty. */
+export function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
@@ -42,6 +43,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export function logLevelOf(env: NodeJS.ProcessEnv): Config['logLevel'] {
+  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  return logLevel as Config['logLevel'];
+}
 
 /** `true`/`false`, `1`/`0`, `on`/`off`, `yes`/`no`; unset or empty is `fallback`. */
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -73,20 +82,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`OSS_CALLBACK_TRUSTED_KEYS: ${(error as Error).message}`, { cause: error });
   }
-  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
-  }
+  const logLevel = logLevelOf(env);
   return {
     store: env.UPLOAD_STORE || DEFAULT_STORE,
     pinnedKeys: pinned,
     trustedKeysFile,
     // OSS callback bodies are small; 1 MiB is far past any real template.
-    maxBodyBytes: integer(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, 1, 1_048_576),
+    maxBodyBytes: wholeNumber(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, 1, 1_048_576),
     // Past 4800 ms there is no time left to answer before OSS's 5 s cut-off.
-    deadlineMs: integer(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, 100, 4_800),
-    port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
-    logLevel: logLevel as Config['logLevel'],
+    deadlineMs: wholeNumber(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, 100, 4_800),
+    port: wholeNumber(env, 'PORT', DEFAULTS.port, 0, 65_535),
+    logLevel,
     tickets: ticketSettings(env),
   };
 }

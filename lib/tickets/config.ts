@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError, logLevelOf, wholeNumber, type Config } from '../config.js';
 import { CallbackParamError, splitCallbackUrls } from '../protocol/callback-param.js';
 import { standardRegion } from '../protocol/post-policy-v4.js';
 import { parseTicketKeys, signingKey, type SigningKey } from './keys.js';
@@ -37,7 +37,7 @@ export interface TicketConfig {
   contentTypes: readonly string[] | null;
   /** Browser origins allowed to call the function (`*` for any); none by default. */
   corsOrigins: readonly string[];
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel: Config['logLevel'];
 }
 
 export const TICKET_DEFAULTS = { ttlSeconds: 600, uploadWindowSeconds: 3600, maxSize: 104_857_600, keyPrefix: 'uploads/' } as const;
@@ -50,14 +50,6 @@ const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(?:\*|[a-z0-9][a-z0-9!#$&^_.+
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`${name} is required: ${what}`);
-  return value;
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(env[name])}`);
   return value;
 }
 
@@ -156,8 +148,7 @@ export function loadTicketConfig(env: NodeJS.ProcessEnv = process.env): TicketCo
   const contentTypes = list(env, 'OSS_TICKET_CONTENT_TYPES').map((type) => type.toLowerCase());
   const badType = contentTypes.find((type) => !CONTENT_TYPE.test(type));
   if (badType) throw new ConfigError(`OSS_TICKET_CONTENT_TYPES must list types such as image/png or image/*, got ${JSON.stringify(badType)}`);
-  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  const logLevel = logLevelOf(env);
   return {
     bucket,
     region,
@@ -172,6 +163,6 @@ export function loadTicketConfig(env: NodeJS.ProcessEnv = process.env): TicketCo
     keyPrefix: loadKeyPrefix(env),
     contentTypes: contentTypes.length ? contentTypes : null,
     corsOrigins: list(env, 'OSS_TICKET_CORS_ORIGINS'),
-    logLevel: logLevel as TicketConfig['logLevel'],
+    logLevel,
   };
 }
