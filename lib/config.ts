@@ -1,5 +1,4 @@
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
-import { parseTicketKeys, type TicketKeys } from './tickets/keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
 export interface Config {
@@ -15,10 +14,11 @@ export interface Config {
   port: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /**
-   * Upload tickets: with OSS_TICKET_KEYS a ticket in `x:ticket` is checked; with
-   * OSS_CALLBACK_REQUIRE_TICKET every callback must carry one. Null when no keys are configured.
+   * Upload tickets: with OSS_TICKET_KEYS (JSON, parsed where the ticket step is built) a ticket in
+   * `x:ticket` is checked; with OSS_CALLBACK_REQUIRE_TICKET every callback must carry one. Null when
+   * no keys are configured.
    */
-  tickets: { keys: TicketKeys; required: boolean } | null;
+  tickets: { keysJson: string; required: boolean } | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -53,7 +53,7 @@ export function logLevelOf(env: NodeJS.ProcessEnv): Config['logLevel'] {
 }
 
 /** `true`/`false`, `1`/`0`, `on`/`off`, `yes`/`no`; unset or empty is `fallback`. */
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
   if (['true', '1', 'on', 'yes'].includes(raw)) return true;
@@ -67,11 +67,7 @@ function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
     if (required) throw new ConfigError('OSS_CALLBACK_REQUIRE_TICKET needs OSS_TICKET_KEYS, the keys tickets are signed with');
     return null;
   }
-  try {
-    return { keys: parseTicketKeys(env.OSS_TICKET_KEYS), required };
-  } catch (error) {
-    throw new ConfigError(`OSS_TICKET_KEYS ${(error as Error).message}`, { cause: error });
-  }
+  return { keysJson: env.OSS_TICKET_KEYS, required };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

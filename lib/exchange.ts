@@ -1,4 +1,5 @@
 import type { CallbackError } from './errors.js';
+import type { AliyunCredentials } from './credentials.js';
 
 /**
  * The one request/answer shape every door speaks. Platform adapters translate their events into a
@@ -43,4 +44,28 @@ export function jsonResponse(status: number, payload: unknown): CallbackResponse
     },
     body,
   };
+}
+
+export interface HandleOptions {
+  /** What the platform has left of its own timeout; the receiver answers before the earlier limit. */
+  remainingMs?: number;
+  /** The platform's request id, for the log line. */
+  requestId?: string;
+}
+
+/** What every door calls: the callback receiver, and the ticket function, which speaks the same shape. */
+export interface Receiver {
+  handle(request: CallbackRequest, options?: HandleOptions): Promise<CallbackResponse>;
+}
+
+/**
+ * Routes served beside the callback (the upload-ticket function, the development page): an answer
+ * for the requests they own, undefined for every other, which goes to the receiver.
+ */
+export type LocalRoutes = (request: CallbackRequest) => Promise<CallbackResponse> | undefined;
+
+/** What a serverless door knows of the invocation beyond the request. */
+export interface InvocationContext {
+  /** Function Compute hands STS credentials to every invocation; they rotate. */
+  aliyunCredentials?: AliyunCredentials;
 }

@@ -1,71 +1,63 @@
 import { createHash } from 'node:crypto';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
-import type { Config } from './config.js';
+import { createBudget, untilAborted, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
-import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse } from './exchange.js';
+import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse, type Receiver } from './exchange.js';
 import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
+import { takeTicket } from './protocol/ticket-field.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
-import { EntryStatus, type UploadStore } from './store/port.js';
+import type { AuthorizeStep } from './steps.js';
+import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
-import { recordOnce } from './store/record-once.js';
-import { withDeadline } from './deadline.js';
-import type { Authorize } from './tickets/authorize.js';
-import { takeTicket } from './tickets/ticket-field.js';
+import { recordUpload, storedAnswer } from './store/record-upload.js';
+import { uploadId } from './store/upload-id.js';
 
-export interface HandleOptions {
-  /** What the platform has left of its own timeout; the receiver answers before the earlier limit. */
-  remainingMs?: number;
-  /** The platform's request id, for the log line. */
-  requestId?: string;
-}
-
-export interface Receiver {
-  handle(request: CallbackRequest, options?: HandleOptions): Promise<CallbackResponse>;
+export interface ReceiverLimits {
+  /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
+  deadlineMs: number;
+  /** Bodies above this many bytes are refused. */
+  maxBodyBytes: number;
 }
 
 export interface ReceiverDeps {
-  config: Pick<Config, 'deadlineMs' | 'maxBodyBytes'> & Partial<Pick<Config, 'tickets'>>;
+  limits: ReceiverLimits;
   store: UploadStore;
   keys: KeyResolver;
+  /** Upload tickets plug in here; without it no uploader is named (x:ticket is still never stored). */
+  authorize?: AuthorizeStep;
   logger?: Logger;
   now?: () => number;
 }
 
-/**
- * The pipeline every door runs: verify the signature over the bytes received, parse the body, check
- * the upload ticket, store the record once, answer JSON. Platform-free: doors only translate their
- * events to a CallbackRequest.
- */
-export function createReceiver({ config, store, keys, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
-  const tickets = config.tickets;
-  // jose loads only where tickets are configured, keeping it out of every other cold start.
-  let authorizer: Promise<Authorize> | undefined;
-  const authorize: Authorize = async (fields, ticket, context) => {
-    if (!tickets) return null;
-    authorizer ??= import('./tickets/authorize.js').then(({ ticketAuthorizer }) => ticketAuthorizer(tickets, store));
-    return (await authorizer)(fields, ticket, context);
-  };
+/** Time kept back from the platform's own limit to serialise and send the answer. */
+const PLATFORM_MARGIN_MS = 250;
 
-  async function record(request: CallbackRequest, deadline: number, signal: AbortSignal, log: LogFields) {
+/**
+ * The pipeline every door runs, top to bottom under one deadline budget: verify the signature over
+ * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
+ * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
+ */
+export function createReceiver({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+  async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
     const { fields, ticket } = takeTicket(parseCallbackBody(request.headers['content-type'], request.body));
     const fingerprint = createHash('sha256').update(signed).digest('hex');
-    const id = fields.reqId ?? fingerprint;
+    const id = uploadId(fields, fields.reqId ?? fingerprint);
     Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
-    let uploader: string | null;
+    let uploader: string | null = null;
     try {
-      uploader = await authorize(fields, ticket, { deadline, signal, now });
+      if (authorize) uploader = await authorize(fields, ticket, { budget, store });
     } catch (error) {
       // A ticket expires or its key rotates out; a delivery identical to one already recorded still
       // gets the stored answer and writes nothing.
-      const stored = isCallbackError(error) && error.code.startsWith('Ticket') ? await recorded(store, id, fingerprint, signal) : undefined;
+      const stored = isCallbackError(error) && error.code.startsWith('Ticket') ? await storedAnswer(store, id, fingerprint, budget) : undefined;
       if (!stored) throw error;
       log.replayed = true;
       return stored;
     }
     log.uploader = uploader;
-    const result = await recordOnce(store, { id, fingerprint, build: () => toRecord(id, fields, uploader, now()) }, { deadline, signal, now });
+    const result = await recordUpload(store, { record: callbackRecord(id, fields, uploader, now()), fingerprint }, budget);
     log.replayed = result.replayed;
     return result.record;
   }
@@ -77,14 +69,17 @@ export function createReceiver({ config, store, keys, logger = jsonLogger(), now
       if (request.queryReconstructed) log.queryReconstructed = true;
       let response: CallbackResponse;
       try {
-        const route = routeOf(request);
-        if (route === 'health') return jsonResponse(200, { Status: 'OK' });
-        if (request.body.length > config.maxBodyBytes) {
-          throw new CallbackError('BodyTooLarge', `the body is larger than ${config.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
+        if (isHealthCheck(request)) return jsonResponse(200, { Status: 'OK' });
+        if (request.method !== 'POST') throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
+        if (request.body.length > limits.maxBodyBytes) {
+          throw new CallbackError('BodyTooLarge', `the body is larger than ${limits.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
         }
-        const deadline = start + Math.min(config.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS);
-        const stored = await withDeadline(deadline, now(), (signal) => record(request, deadline, signal, log));
-        response = jsonResponse(200, { Status: 'OK', record: stored });
+        const budget = createBudget(start + Math.min(limits.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS), now);
+        try {
+          response = jsonResponse(200, { Status: 'OK', record: await untilAborted(receive(request, budget, log), budget.signal) });
+        } finally {
+          budget.dispose();
+        }
       } catch (error) {
         response = errorResponse(error, log);
       }
@@ -98,21 +93,8 @@ export function createReceiver({ config, store, keys, logger = jsonLogger(), now
   };
 }
 
-/** The record stored for exactly these signed bytes, if any; a store failure here counts as none. */
-async function recorded(store: UploadStore, id: string, fingerprint: string, signal: AbortSignal): Promise<UploadRecord | undefined> {
-  const entry = await store.get(id, { signal }).catch(() => undefined);
-  return entry?.status === EntryStatus.COMPLETE && entry.fingerprint === fingerprint ? entry.record : undefined;
-}
-
-/** Time kept back from the platform's own limit to serialise and send the answer. */
-const PLATFORM_MARGIN_MS = 250;
-
-function routeOf(request: CallbackRequest): 'health' | 'callback' {
-  if (request.method === 'GET' && request.rawPath === '/healthz') return 'health';
-  if (request.method !== 'POST') {
-    throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
-  }
-  return 'callback';
+function isHealthCheck(request: CallbackRequest): boolean {
+  return request.method === 'GET' && request.rawPath === '/healthz';
 }
 
 function errorResponse(error: unknown, log: LogFields): CallbackResponse {
@@ -124,6 +106,6 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   return response;
 }
 
-function toRecord(id: string, fields: CallbackFields, uploader: string | null, receivedAt: number): UploadRecord {
-  return { id, ...fields, uploader, receivedAt: new Date(receivedAt).toISOString() };
+function callbackRecord(id: string, fields: CallbackFields, uploader: string | null, receivedAt: number): UploadRecord {
+  return { id, source: 'callback', ...fields, uploader, receivedAt: new Date(receivedAt).toISOString() };
 }

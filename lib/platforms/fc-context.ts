@@ -1,5 +1,5 @@
-import type { InvocationContext } from '../instance.js';
-import type { HandleOptions } from '../receiver.js';
+import type { InvocationContext } from '../exchange.js';
+import type { HandleOptions } from '../exchange.js';
 import type { FcContext } from './fc3.types.js';
 
 /**

@@ -3,12 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { CallbackError } from '../errors.js';
-import { refusalResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
-import { jsonLogger, type Logger } from '../logger.js';
-import { KeyResolver } from '../protocol/verify.js';
-import { createReceiver, type Receiver } from '../receiver.js';
+import { buildReceiver } from '../build-receiver.js';
+import { refusalResponse, type CallbackRequest, type CallbackResponse, type LocalRoutes, type Receiver } from '../exchange.js';
+import type { Logger } from '../logger.js';
 import { splitTarget } from './request-target.js';
-import { openStore } from '../store/open-store.js';
 import type { UploadStore } from '../store/port.js';
 
 export function headersOf(req: IncomingMessage): Record<string, string> {
@@ -43,12 +41,6 @@ function send(res: ServerResponse, response: CallbackResponse, close = false): v
   res.writeHead(response.status, response.headers);
   res.end(response.body);
 }
-
-/**
- * Routes served beside the callback (the upload-ticket function, the development page): an answer
- * for the requests they own, undefined for every other, which goes to the receiver.
- */
-export type LocalRoutes = (request: CallbackRequest) => Promise<CallbackResponse> | undefined;
 
 /** The node:http door: the request line and body bytes go to the receiver untouched. */
 export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBodyBytes' | 'deadlineMs'>, routes?: LocalRoutes) {
@@ -97,11 +89,7 @@ export interface LocalServerOptions {
 /** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
-  const logger = options.logger ?? jsonLogger(config.logLevel);
-  const store = await openStore(config.store);
-  await store.init();
-  const keys = new KeyResolver(config.pinnedKeys);
-  const receiver = createReceiver({ config, store, keys, logger });
+  const { receiver, store, logger } = await buildReceiver(config, { initStore: true, ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config, options.routes?.(store)));
   server.on('clientError', answerClientError);
   const host = options.host ?? '127.0.0.1';

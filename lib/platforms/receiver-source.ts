@@ -1,5 +1,5 @@
-import type { InvocationContext } from '../instance.js';
-import type { Receiver } from '../receiver.js';
+import type { InvocationContext } from '../exchange.js';
+import type { Receiver } from '../exchange.js';
 
 /**
  * Where a serverless door gets its receiver on each invocation: `instanceReceiver` in production

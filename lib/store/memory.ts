@@ -1,62 +1,52 @@
-import { EntryStatus, type ClaimEntry, type ClaimOutcome, type CompleteEntry, type ListQuery, type StoreCallOptions, type StoredEntry, type UploadStore } from './port.js';
+import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 
 /**
- * `memory:` — entries in a Map, for tests and the local benchmark. Each verb runs without awaiting in
- * between, so the conditional writes are atomic on the one event loop. Entries are copied in and out
- * so no caller can change what is stored.
+ * `memory:` — uploads in a Map, for tests, the library's quick start and the local benchmark. Each
+ * verb runs without awaiting in between, so its conditional write is atomic on the one event loop.
+ * Values are copied in and out so no caller can change what is stored.
  */
 export class MemoryStore implements UploadStore {
   readonly description = 'memory:';
-  readonly #entries = new Map<string, StoredEntry>();
+  readonly #uploads = new Map<string, StoredUpload>();
+  readonly #bindings = new Map<string, string>();
 
-  async claim(claim: ClaimEntry, now: number, options?: StoreCallOptions): Promise<ClaimOutcome> {
+  async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     options?.signal?.throwIfAborted();
-    const existing = this.#entries.get(claim.id);
-    if (existing && !(existing.status === EntryStatus.INPROGRESS && existing.claimExpiresAt < now)) {
-      return { claimed: false, existing: structuredClone(existing) };
-    }
-    this.#entries.set(claim.id, structuredClone(claim));
-    return { claimed: true };
+    const existing = this.#uploads.get(upload.record.id);
+    if (existing && !replaces(upload.record.source, existing.record.source)) return { created: false, existing: structuredClone(existing) };
+    this.#uploads.set(upload.record.id, structuredClone(upload));
+    return { created: true };
   }
 
-  async complete(entry: CompleteEntry, claimToken: string, options?: StoreCallOptions): Promise<boolean> {
+  async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
     options?.signal?.throwIfAborted();
-    if (!this.#holds(entry.id, claimToken)) return false;
-    this.#entries.set(entry.id, structuredClone(entry));
-    return true;
-  }
-
-  async release(id: string, claimToken: string, options?: StoreCallOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    if (this.#holds(id, claimToken)) this.#entries.delete(id);
-  }
-
-  async get(id: string, options?: StoreCallOptions): Promise<StoredEntry | undefined> {
-    options?.signal?.throwIfAborted();
-    const entry = this.#entries.get(id);
-    return entry && structuredClone(entry);
+    const upload = this.#uploads.get(id);
+    return upload && structuredClone(upload);
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
     checkListQuery(query);
     options?.signal?.throwIfAborted();
     const records: UploadRecord[] = [];
-    for (const entry of this.#entries.values()) {
-      if (entry.status === EntryStatus.COMPLETE && matchesQuery(entry.record, query)) records.push(structuredClone(entry.record));
+    for (const { record } of this.#uploads.values()) {
+      if (matchesQuery(record, query)) records.push(structuredClone(record));
     }
     return records.sort(newestFirst).slice(0, query.limit);
+  }
+
+  async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
+    options?.signal?.throwIfAborted();
+    const bound = this.#bindings.get(binding.key);
+    if (bound !== undefined) return bound;
+    this.#bindings.set(binding.key, binding.value);
+    return binding.value;
   }
 
   async init(): Promise<void> {}
 
   async close(): Promise<void> {}
-
-  #holds(id: string, claimToken: string): boolean {
-    const current = this.#entries.get(id);
-    return current?.status === EntryStatus.INPROGRESS && current.claimToken === claimToken;
-  }
 }
 
 export function openMemoryStore(): UploadStore {

@@ -1,35 +1,31 @@
-import type { UploadRecord } from './record.js';
+import type { RecordSource, UploadRecord } from './record.js';
 
 /**
- * The storage port. Adapters only translate these verbs to their store; the idempotency logic that
- * combines them (claim, complete, replay, conflict) lives once, in `record-once.ts`.
+ * The storage port. Adapters only translate these verbs to their store; what the answers mean
+ * (replay, conflict, which source wins) is decided once, in `record-upload.ts`.
  *
- * An entry is either a claim (INPROGRESS: a delivery is writing this id right now) or the finished
- * record (COMPLETE). Claims expire at `claimExpiresAt` (epoch ms); expiry is decided here, in code,
- * never by a store's TTL, which only cleans up.
+ * A new upload costs one conditional write: the finished record is created, or what is already there
+ * comes back. Nothing runs between deciding to store a record and storing it, so there is no
+ * in-progress state, no claim to expire and no duplicate that has to wait.
  */
-export const EntryStatus = { INPROGRESS: 'INPROGRESS', COMPLETE: 'COMPLETE' } as const;
-
-export interface ClaimEntry {
-  id: string;
-  status: typeof EntryStatus.INPROGRESS;
-  /** SHA-256 hex of the signed bytes: the same id with other content is a conflict. */
-  fingerprint: string;
-  /** Random per delivery, so only the claimant can complete or release its claim. */
-  claimToken: string;
-  claimExpiresAt: number;
-}
-
-export interface CompleteEntry {
-  id: string;
-  status: typeof EntryStatus.COMPLETE;
-  fingerprint: string;
+export interface StoredUpload {
   record: UploadRecord;
+  /**
+   * SHA-256 hex of what the record was made from (a callback's signed bytes): the same upload id
+   * with another fingerprint from the same source is a conflict, not a replay.
+   */
+  fingerprint: string;
 }
 
-export type StoredEntry = ClaimEntry | CompleteEntry;
+export type CreateOutcome = { created: true } | { created: false; existing: StoredUpload };
 
-export type ClaimOutcome = { claimed: true } | { claimed: false; existing: StoredEntry };
+/** A ticket bound to the first object recorded with it; kept until `expiresAt` for clean-up only. */
+export interface Binding {
+  key: string;
+  value: string;
+  /** Epoch ms after which no one asks for the binding again; a store's TTL may then delete it. */
+  expiresAt: number;
+}
 
 export interface ListQuery {
   bucket?: string;
@@ -38,6 +34,7 @@ export interface ListQuery {
   /** A custom variable to match, e.g. `{ name: 'x:uid', value: '42' }`. */
   variable?: { name: string; value: string };
   uploader?: string;
+  source?: RecordSource;
   limit?: number;
 }
 
@@ -54,20 +51,20 @@ export interface UploadStore {
   /** A short description for logs and errors, never with credentials: `sqlite:./data/uploads.db`. */
   readonly description: string;
   /**
-   * One conditional write: store `claim` when no entry has its id or the entry there is a claim that
-   * expired before `now`. Otherwise leave the store untouched and return what is there.
+   * One conditional write of the finished record under `record.id`. It is stored when no upload has
+   * that id, or when it comes from a callback and the upload there does not (a callback's record
+   * replaces one made from a listing or an event, and nothing replaces a callback's). Otherwise the
+   * store is left untouched and what is there is returned.
    */
-  claim(claim: ClaimEntry, now: number, options?: StoreCallOptions): Promise<ClaimOutcome>;
-  /**
-   * Replace the claim holding `claimToken` by the complete entry. Returns false, writing nothing, when
-   * that claim is no longer there (it expired and another delivery took it over).
-   */
-  complete(entry: CompleteEntry, claimToken: string, options?: StoreCallOptions): Promise<boolean>;
-  /** Delete the claim holding `claimToken`, if it is still there; never a complete entry. */
-  release(id: string, claimToken: string, options?: StoreCallOptions): Promise<void>;
-  get(id: string, options?: StoreCallOptions): Promise<StoredEntry | undefined>;
-  /** Complete records only, newest first. */
+  create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome>;
+  get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined>;
+  /** Records only (never bindings), newest first. */
   list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
+  /**
+   * One conditional write: bind `key` to `value` unless it is bound already. Returns the value the
+   * key is bound to, this one or the earlier one.
+   */
+  bind(binding: Binding, options?: StoreCallOptions): Promise<string>;
   /**
    * Create the table and the indexes listing needs, when they do not exist. Idempotent. `report`
    * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.
@@ -76,10 +73,15 @@ export interface UploadStore {
   close(): Promise<void>;
 }
 
-/** A store call failed in a way a retry may fix (throttling, a dropped connection, a timeout). */
+/** A store call failed in a way a retry may fix (throttling, a lock, a dropped connection, a timeout). */
 export class TransientStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TransientStoreError';
   }
+}
+
+/** Whether `incoming` may replace `existing` under the same id: only a callback over another source. */
+export function replaces(incoming: RecordSource, existing: RecordSource): boolean {
+  return incoming === 'callback' && existing !== 'callback';
 }

@@ -1,4 +1,9 @@
 /** The upload record: one per upload, written once, answered to OSS and listed by the CLI. */
+
+/** Where a record came from: OSS's signed callback, a listing of the bucket, or an OSS event. */
+export type RecordSource = 'callback' | 'reconcile' | 'event';
+
+export const RECORD_SOURCES: readonly RecordSource[] = ['callback', 'reconcile', 'event'];
 export interface ImageInfo {
   width: number;
   height: number;
@@ -6,8 +11,9 @@ export interface ImageInfo {
 }
 
 export interface UploadRecord {
-  /** The OSS request id (`reqId`) when the body carries it, otherwise SHA-256 of the signed bytes. */
+  /** The upload's id: see `uploadId` (bucket, object and ETag; without an ETag, reqId or the fingerprint). */
   id: string;
+  source: RecordSource;
   bucket: string;
   object: string;
   etag: string | null;
@@ -25,6 +31,6 @@ export interface UploadRecord {
   vars: Record<string, string>;
   /** Who the upload ticket was issued to, when tickets are required; otherwise null. */
   uploader: string | null;
-  /** ISO 8601, when the first delivery was received. */
+  /** ISO 8601, when the record was first made (the callback received, the object listed, the event). */
   receivedAt: string;
 }

@@ -1,61 +1,74 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { EntryStatus, TransientStoreError, type ClaimEntry, type ClaimOutcome, type CompleteEntry, type ListQuery, type StoreCallOptions, type StoredEntry, type UploadStore } from './port.js';
+import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery } from './list-query.js';
 
 /**
- * How long a statement waits for another connection's write lock. better-sqlite3 waits
- * synchronously, so this stays short; `recordOnce` retries a busy store within its own deadline.
+ * How long one statement may wait, synchronously, for another connection's write lock. better-sqlite3
+ * holds the event loop while it waits, so this stays at a few milliseconds: a locked file (another
+ * process, a backup, a `sqlite3` shell) is a transient failure that `callStore` retries
+ * asynchronously within the callback's deadline, and every other request keeps being served.
  */
-const BUSY_TIMEOUT_MS = 250;
+const BUSY_TIMEOUT_MS = 3;
 
 /**
- * One row per id: a claim or the complete record (as JSON, plus the columns listing filters on).
- * Custom variables get a row each in `upload_vars`, written in the same transaction as the record.
+ * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
+ * row each in `upload_vars`, written in the same transaction as the record. Ticket bindings live in
+ * `bindings`. `user_version` 2 marks this layout; version 1 kept claims beside records.
  */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS uploads (
+CREATE TABLE IF NOT EXISTS upload_records (
   id TEXT PRIMARY KEY,
-  status TEXT NOT NULL CHECK (status IN ('INPROGRESS', 'COMPLETE')),
   fingerprint TEXT NOT NULL,
-  claim_token TEXT,
-  claim_expires_at INTEGER,
-  record TEXT,
-  bucket TEXT,
-  object TEXT,
+  source TEXT NOT NULL CHECK (source IN ('callback', 'reconcile', 'event')),
+  record TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  object TEXT NOT NULL,
   uploader TEXT,
-  received_at TEXT
+  received_at TEXT NOT NULL
 ) STRICT;
-CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (received_at, id) WHERE status = 'COMPLETE';
-CREATE INDEX IF NOT EXISTS uploads_by_bucket_key ON uploads (bucket, object) WHERE status = 'COMPLETE';
-CREATE INDEX IF NOT EXISTS uploads_by_uploader ON uploads (uploader, received_at, id) WHERE status = 'COMPLETE';
+CREATE INDEX IF NOT EXISTS upload_records_by_time ON upload_records (received_at, id);
+CREATE INDEX IF NOT EXISTS upload_records_by_bucket_key ON upload_records (bucket, object);
+CREATE INDEX IF NOT EXISTS upload_records_by_uploader ON upload_records (uploader, received_at, id);
+CREATE INDEX IF NOT EXISTS upload_records_by_source ON upload_records (source, received_at, id);
 CREATE TABLE IF NOT EXISTS upload_vars (
   name TEXT NOT NULL,
   value TEXT NOT NULL,
   id TEXT NOT NULL,
   PRIMARY KEY (name, value, id)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bindings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 `;
 
-interface Row {
-  id: string;
-  status: string;
+/** Version 1 (claim, then complete, in one `uploads` table): its records move over, claims are dropped. */
+const FROM_VERSION_1 = `
+INSERT OR IGNORE INTO upload_records (id, fingerprint, source, record, bucket, object, uploader, received_at)
+  SELECT id, fingerprint, 'callback', json_set(record, '$.source', 'callback'), bucket, object, uploader, received_at
+  FROM uploads WHERE status = 'COMPLETE' AND id NOT LIKE 'ticket:%';
+INSERT OR IGNORE INTO bindings (key, value, expires_at)
+  SELECT id, fingerprint, claim_expires_at FROM uploads WHERE id LIKE 'ticket:%';
+DROP TABLE uploads;
+`;
+const SCHEMA_VERSION = 2;
+
+interface UploadRow {
   fingerprint: string;
-  claim_token: string | null;
-  claim_expires_at: number | null;
-  record: string | null;
+  record: string;
 }
 
 /** `sqlite:<path>` — an embedded file, WAL mode so readers never block the writer. */
 export class SqliteStore implements UploadStore {
   readonly description: string;
   readonly #db: Database.Database;
-  readonly #claim: Database.Transaction<(claim: ClaimEntry, now: number) => ClaimOutcome>;
-  readonly #complete: Database.Transaction<(entry: CompleteEntry, claimToken: string) => boolean>;
-  readonly #get: Database.Statement<[string], Row>;
-  readonly #release: Database.Statement<[string, string]>;
+  readonly #create: Database.Transaction<(upload: StoredUpload) => CreateOutcome>;
+  readonly #bind: Database.Transaction<(binding: Binding) => string>;
+  readonly #get: Database.Statement<[string], UploadRow>;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
@@ -63,68 +76,63 @@ export class SqliteStore implements UploadStore {
     this.#db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
-    this.#db.exec(SCHEMA);
+    this.#migrate();
 
-    const takeClaim = this.#db.prepare(`
-      INSERT INTO uploads (id, status, fingerprint, claim_token, claim_expires_at) VALUES (@id, 'INPROGRESS', @fingerprint, @claimToken, @claimExpiresAt)
-      ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, claim_token = excluded.claim_token, claim_expires_at = excluded.claim_expires_at
-      WHERE uploads.status = 'INPROGRESS' AND uploads.claim_expires_at < @now`);
-    const select = this.#db.prepare<[string], Row>('SELECT id, status, fingerprint, claim_token, claim_expires_at, record FROM uploads WHERE id = ?');
-    this.#claim = this.#db.transaction((claim: ClaimEntry, now: number): ClaimOutcome => {
-      const { changes } = takeClaim.run({ ...claim, now });
-      if (changes === 1) return { claimed: true };
-      return { claimed: false, existing: toEntry(select.get(claim.id) as Row) };
-    });
-
-    const finish = this.#db.prepare(`
-      UPDATE uploads SET status = 'COMPLETE', fingerprint = @fingerprint, claim_token = NULL, claim_expires_at = NULL,
-        record = @record, bucket = @bucket, object = @object, uploader = @uploader, received_at = @receivedAt
-      WHERE id = @id AND status = 'INPROGRESS' AND claim_token = @claimToken`);
+    // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
+    const insert = this.#db.prepare(`
+      INSERT INTO upload_records (id, fingerprint, source, record, bucket, object, uploader, received_at)
+      VALUES (@id, @fingerprint, @source, @record, @bucket, @object, @uploader, @receivedAt)
+      ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source, record = excluded.record,
+        bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
+      WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
     const addVar = this.#db.prepare('INSERT OR IGNORE INTO upload_vars (name, value, id) VALUES (?, ?, ?)');
-    this.#complete = this.#db.transaction((entry: CompleteEntry, claimToken: string): boolean => {
-      const { record } = entry;
-      const { changes } = finish.run({
-        id: entry.id,
-        fingerprint: entry.fingerprint,
-        claimToken,
+    const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
+    this.#create = this.#db.transaction((upload: StoredUpload): CreateOutcome => {
+      const { record } = upload;
+      const { changes } = insert.run({
+        id: record.id,
+        fingerprint: upload.fingerprint,
+        source: record.source,
         record: JSON.stringify(record),
         bucket: record.bucket,
         object: record.object,
         uploader: record.uploader,
         receivedAt: record.receivedAt,
       });
-      if (changes !== 1) return false;
-      for (const [name, value] of Object.entries(record.vars)) addVar.run(name, value, entry.id);
-      return true;
+      if (changes === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
+      for (const [name, value] of Object.entries(record.vars)) addVar.run(name, value, record.id);
+      return { created: true };
     });
     this.#get = select;
-    this.#release = this.#db.prepare("DELETE FROM uploads WHERE id = ? AND status = 'INPROGRESS' AND claim_token = ?");
+
+    const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (@key, @value, @expiresAt) ON CONFLICT (key) DO NOTHING');
+    const bound = this.#db.prepare<[string], { value: string }>('SELECT value FROM bindings WHERE key = ?');
+    this.#bind = this.#db.transaction((binding: Binding): string => {
+      if (claimKey.run(binding).changes === 1) return binding.value;
+      return (bound.get(binding.key) as { value: string }).value;
+    });
   }
 
-  // BEGIN IMMEDIATE takes the write lock first, so the row read back after a refused claim is the
+  // BEGIN IMMEDIATE takes the write lock first, so the row read back after a refused write is the
   // one that beat us, even when another process shares the file.
-  async claim(claim: ClaimEntry, now: number, options?: StoreCallOptions): Promise<ClaimOutcome> {
-    return this.#run(options, () => this.#claim.immediate(claim, now));
+  async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
+    return this.#run(options, () => this.#create.immediate(upload));
   }
 
-  async complete(entry: CompleteEntry, claimToken: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#run(options, () => this.#complete.immediate(entry, claimToken));
-  }
-
-  async release(id: string, claimToken: string, options?: StoreCallOptions): Promise<void> {
-    this.#run(options, () => this.#release.run(id, claimToken));
-  }
-
-  async get(id: string, options?: StoreCallOptions): Promise<StoredEntry | undefined> {
+  async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
     return this.#run(options, () => {
       const row = this.#get.get(id);
-      return row && toEntry(row);
+      return row && toUpload(row);
     });
+  }
+
+  async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
+    return this.#run(options, () => this.#bind.immediate(binding));
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
     checkListQuery(query);
-    const where = ["status = 'COMPLETE'"];
+    const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.bucket !== undefined) where.push('bucket = ?'), params.push(query.bucket);
     if (query.prefix) {
@@ -134,12 +142,14 @@ export class SqliteStore implements UploadStore {
       if (upper !== undefined) where.push('object < ?'), params.push(upper);
     }
     if (query.uploader !== undefined) where.push('uploader = ?'), params.push(query.uploader);
+    if (query.source !== undefined) where.push('source = ?'), params.push(query.source);
     if (query.variable) {
       where.push('id IN (SELECT id FROM upload_vars WHERE name = ? AND value = ?)');
       params.push(query.variable.name, query.variable.value);
     }
+    const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
-    const sql = `SELECT record FROM uploads WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC${limit}`;
+    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
     return this.#run(options, () =>
       this.#db
         .prepare<unknown[], { record: string }>(sql)
@@ -150,14 +160,25 @@ export class SqliteStore implements UploadStore {
 
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
   async init(): Promise<void> {
-    this.#db.exec(SCHEMA);
+    this.#migrate();
   }
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 
-  /** Calls are synchronous: check the deadline first, and mark a busy database as worth a retry. */
+  #migrate(): void {
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    if (version === SCHEMA_VERSION) return;
+    this.#db.transaction(() => {
+      this.#db.exec(SCHEMA);
+      const hasVersion1 = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get();
+      if (hasVersion1) this.#db.exec(FROM_VERSION_1);
+      this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  /** Calls are synchronous: check the deadline first, and mark a locked database as worth a retry. */
   #run<T>(options: StoreCallOptions | undefined, call: () => T): T {
     options?.signal?.throwIfAborted();
     try {
@@ -165,24 +186,15 @@ export class SqliteStore implements UploadStore {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
-        throw new TransientStoreError(`${this.description} is busy`, { cause: error });
+        throw new TransientStoreError(`${this.description} is locked by another connection`, { cause: error });
       }
       throw error;
     }
   }
 }
 
-function toEntry(row: Row): StoredEntry {
-  if (row.status === EntryStatus.COMPLETE) {
-    return { id: row.id, status: EntryStatus.COMPLETE, fingerprint: row.fingerprint, record: JSON.parse(row.record as string) as UploadRecord };
-  }
-  return {
-    id: row.id,
-    status: EntryStatus.INPROGRESS,
-    fingerprint: row.fingerprint,
-    claimToken: row.claim_token as string,
-    claimExpiresAt: row.claim_expires_at as number,
-  };
+function toUpload(row: UploadRow): StoredUpload {
+  return { fingerprint: row.fingerprint, record: JSON.parse(row.record) as UploadRecord };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CallbackError } from '../errors.js';
 import type { CallbackFields } from '../protocol/callback-body.js';
-import { EntryStatus, type ClaimEntry, type ClaimOutcome, type UploadStore } from '../store/port.js';
-import { callStore, createBudget } from '../store/retry.js';
+import type { AuthorizeStep } from '../steps.js';
+import { callStore } from '../store/retry.js';
 import type { TicketKeys } from './keys.js';
 import { CLOCK_TOLERANCE_SECONDS, verifyTicket, type UploadTicket } from './ticket.js';
 
@@ -11,15 +11,6 @@ export interface TicketSettings {
   keys: TicketKeys;
   required: boolean;
 }
-
-export interface AuthorizeContext {
-  deadline: number;
-  signal: AbortSignal;
-  now: () => number;
-}
-
-/** Returns the uploader (the ticket's subject), null for an upload without a ticket, or refuses with 403. */
-export type Authorize = (fields: CallbackFields, ticket: string | undefined, context: AuthorizeContext) => Promise<string | null>;
 
 const mismatch = (what: string) => new CallbackError('TicketMismatch', `the upload is outside its ticket: ${what}`);
 
@@ -31,37 +22,26 @@ function checkUpload(fields: CallbackFields, ticket: UploadTicket): void {
 }
 
 /**
- * The receiver's authorize step, between parsing and recording. After the ticket's own checks, one
- * conditional write through the store's port binds the ticket to the first object recorded with it:
- * a claim on `ticket:<jti>` whose fingerprint is the bucket and object and which lasts as long as the
- * ticket is accepted. A redelivery or a re-upload of that object finds its own fingerprint and goes
- * on; any other object finds another and is refused. No adapter needs anything new.
+ * The receiver's authorize step for upload tickets. After the ticket's own checks, one conditional
+ * write binds the ticket to the first object recorded with it (`ticket:<jti>` → bucket and object).
+ * A redelivery or a re-upload of that object finds its own binding and goes on; any other object
+ * finds another and is refused. Returns the ticket's subject, recorded as the uploader.
  */
-export function ticketAuthorizer(settings: TicketSettings, store: UploadStore): Authorize {
-  return async (fields, jws, { deadline, signal, now }) => {
+export function ticketAuthorizer(settings: TicketSettings): AuthorizeStep {
+  return async (fields, jws, { budget, store }) => {
     if (jws === undefined) {
       if (settings.required) throw new CallbackError('TicketMissing', 'this receiver accepts only uploads made with an upload ticket (x:ticket)');
       return null;
     }
-    const ticket = await verifyTicket(jws, settings.keys, now());
+    const ticket = await verifyTicket(jws, settings.keys, budget.now());
     checkUpload(fields, ticket);
-    const claim: ClaimEntry = {
-      id: `ticket:${ticket.jti}`,
-      status: EntryStatus.INPROGRESS,
-      fingerprint: createHash('sha256').update(`${fields.bucket}\n${fields.object}`).digest('hex'),
-      claimToken: randomUUID(),
-      claimExpiresAt: (ticket.exp + CLOCK_TOLERANCE_SECONDS) * 1000,
+    const binding = {
+      key: `ticket:${ticket.jti}`,
+      value: createHash('sha256').update(`${fields.bucket}\n${fields.object}`).digest('hex'),
+      expiresAt: (ticket.exp + CLOCK_TOLERANCE_SECONDS) * 1000,
     };
-    const budget = createBudget(deadline, now, signal);
-    let outcome: ClaimOutcome;
-    try {
-      outcome = await callStore(budget, 'claim the upload ticket', (callSignal) => store.claim(claim, now(), { signal: callSignal }));
-    } finally {
-      budget.dispose();
-    }
-    if (!outcome.claimed && (outcome.existing.status !== EntryStatus.INPROGRESS || outcome.existing.fingerprint !== claim.fingerprint)) {
-      throw new CallbackError('TicketReused', 'this upload ticket was already used for another object');
-    }
+    const bound = await callStore(budget, 'bind the upload ticket', (signal) => store.bind(binding, { signal }));
+    if (bound !== binding.value) throw new CallbackError('TicketReused', 'this upload ticket was already used for another object');
     return ticket.sub;
   };
 }

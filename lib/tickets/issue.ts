@@ -6,7 +6,7 @@ import { callbackBodyTemplate } from '../protocol/templates.js';
 import type { TicketConfig } from './config.js';
 import { objectKey, userPrefix } from './object-key.js';
 import { signTicket } from './ticket.js';
-import { TICKET_VARIABLE } from './ticket-field.js';
+import { TICKET_VARIABLE } from '../protocol/ticket-field.js';
 
 /** What a signed-in user asks for: the file they are about to upload. */
 export interface TicketRequest {

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { aliyunCredentialsFromEnv } from '../credentials.js';
 import { CallbackError } from '../errors.js';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
-import type { LocalRoutes } from '../platforms/node-http.js';
+import type { LocalRoutes } from '../exchange.js';
 import type { UploadStore } from '../store/port.js';
 import { loadTicketConfig } from './config.js';
 import { asCallbackError } from '../errors.js';

@@ -3,7 +3,7 @@ import type { AliyunCredentials } from '../credentials.js';
 import { asCallbackError, CallbackError } from '../errors.js';
 import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
 import { jsonLogger, type LogFields, type Logger } from '../logger.js';
-import type { Receiver } from '../receiver.js';
+import type { Receiver } from '../exchange.js';
 import { authenticator, DEV_USER_HEADER, type Authenticate } from './auth.js';
 import type { TicketConfig } from './config.js';
 import { issueUpload, parseTicketRequest } from './issue.js';

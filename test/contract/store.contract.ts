@@ -1,16 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CallbackError } from '../../lib/errors.js';
-import { EntryStatus, type ClaimEntry, type UploadStore } from '../../lib/store/port.js';
+import type { StoredUpload, UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
-import { recordOnce } from '../../lib/store/record-once.js';
-import { fingerprintOf, uploadRecord } from '../support/upload-records.js';
+import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
+
+export interface StoreContractOptions {
+  /** Listing reads an eventually consistent index (Tablestore search): wait for it before asserting. */
+  settle?: () => Promise<void>;
+}
 
 /**
- * The one suite every adapter passes: the port's conditional writes, listing, and the idempotency
- * they give `recordOnce`. `open` returns a store over fresh, empty storage; the suite calls `init`
- * and `close`.
+ * The one suite every adapter passes: the port's one conditional write, which source wins, ticket
+ * bindings, listing, and the answers `recordUpload` makes of them. `open` returns a store over fresh,
+ * empty storage; the suite calls `init` and `close`.
  */
-export function describeStoreContract(name: string, open: () => Promise<UploadStore>): void {
+export function describeStoreContract(name: string, open: () => Promise<UploadStore>, options: StoreContractOptions = {}): void {
+  const settle = options.settle ?? (async () => {});
   describe(`UploadStore contract: ${name}`, () => {
     let store: UploadStore;
     beforeEach(async () => {
@@ -22,95 +26,76 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
     });
 
     const fingerprint = fingerprintOf('signed bytes');
-    const claimFor = (id: string, claimExpiresAt: number, token = `token-${id}`, fp = fingerprint): ClaimEntry => ({
-      id,
-      status: EntryStatus.INPROGRESS,
-      fingerprint: fp,
-      claimToken: token,
-      claimExpiresAt,
-    });
-    const complete = (record: UploadRecord, fp = fingerprint) => ({ id: record.id, status: EntryStatus.COMPLETE, fingerprint: fp, record });
-    /** Store `record` through the port, as one delivery would. */
-    const put = async (record: UploadRecord) => {
-      const claim = claimFor(record.id, Date.now() + 60_000);
-      expect(await store.claim(claim, Date.now())).toEqual({ claimed: true });
-      expect(await store.complete(complete(record), claim.claimToken)).toBe(true);
-    };
-    const soon = () => ({ deadline: Date.now() + 3_000 });
     const ids = (list: UploadRecord[]) => list.map((record) => record.id);
+    const record = (upload: StoredUpload, ms?: number) => recordWithin(store, upload, ms);
 
-    describe('port', () => {
-      it('claims an unknown id and shows the claim', async () => {
-        const claim = claimFor('a', Date.now() + 5_000);
-        expect(await store.claim(claim, Date.now())).toEqual({ claimed: true });
-        expect(await store.get('a')).toEqual(claim);
+    describe('create', () => {
+      it('stores an unknown id with one write and returns it exactly', async () => {
+        const upload = storedUpload(uploadRecord({ id: 'a', object: 'dir/ünïcode ✓.jpg', vars: { 'x:uid': '42', 'x:note': 'a=b&c' } }));
+        expect(await store.create(upload)).toEqual({ created: true });
+        expect(await store.get('a')).toEqual(upload);
         expect(await store.get('unknown')).toBeUndefined();
       });
 
-      it('refuses a second claim while the first is live, returning the first', async () => {
-        const first = claimFor('a', Date.now() + 5_000, 'first');
-        await store.claim(first, Date.now());
-        const outcome = await store.claim(claimFor('a', Date.now() + 5_000, 'second'), Date.now());
-        expect(outcome).toEqual({ claimed: false, existing: first });
-      });
-
-      it('lets an expired claim be taken over', async () => {
-        const now = Date.now();
-        await store.claim(claimFor('a', now - 1, 'crashed'), now - 4_000);
-        const taker = claimFor('a', now + 5_000, 'taker');
-        expect(await store.claim(taker, now)).toEqual({ claimed: true });
-        expect(await store.get('a')).toEqual(taker);
-      });
-
-      it('never claims over a complete entry, however old', async () => {
-        const record = uploadRecord({ id: 'a' });
-        await put(record);
-        const outcome = await store.claim(claimFor('a', Date.now() + 5_000, 'late'), Date.now() + 10 * 86_400_000);
-        expect(outcome).toEqual({ claimed: false, existing: complete(record) });
-      });
-
-      it('completes only with the claim token, and keeps the record exactly', async () => {
-        const record = uploadRecord({ id: 'a', object: 'dir/ünïcode ✓.jpg', vars: { 'x:uid': '42', 'x:note': 'a=b&c' } });
-        await store.claim(claimFor('a', Date.now() + 5_000, 'mine'), Date.now());
-        expect(await store.complete(complete(record), 'not-mine')).toBe(false);
-        expect((await store.get('a'))?.status).toBe(EntryStatus.INPROGRESS);
-        expect(await store.complete(complete(record), 'mine')).toBe(true);
-        expect(await store.get('a')).toEqual(complete(record));
-      });
-
       it('keeps null fields and a record without image or vars exactly', async () => {
-        const record = uploadRecord({
-          id: 'bare', etag: null, size: null, mimeType: null, crc64: null, contentMd5: null, operation: null,
-          reqId: null, clientIp: null, vpcId: null, image: null, vars: {}, uploader: null,
-        });
-        await put(record);
-        expect(await store.get('bare')).toEqual(complete(record));
+        const upload = storedUpload(
+          uploadRecord({
+            id: 'bare', etag: null, size: null, mimeType: null, crc64: null, contentMd5: null, operation: null,
+            reqId: null, clientIp: null, vpcId: null, image: null, vars: {}, uploader: null,
+          }),
+        );
+        await store.create(upload);
+        expect(await store.get('bare')).toEqual(upload);
       });
 
-      it('does not complete a claim that was taken over', async () => {
-        const now = Date.now();
-        await store.claim(claimFor('a', now - 1, 'old'), now - 4_000);
-        await store.claim(claimFor('a', now + 5_000, 'new'), now);
-        expect(await store.complete(complete(uploadRecord({ id: 'a' })), 'old')).toBe(false);
-        expect(await store.get('a')).toMatchObject({ status: EntryStatus.INPROGRESS, claimToken: 'new' });
+      it('leaves a stored callback untouched and returns it to any later write', async () => {
+        const first = storedUpload(uploadRecord({ id: 'a' }));
+        await store.create(first);
+        for (const source of ['callback', 'reconcile', 'event'] as const) {
+          const later = storedUpload(uploadRecord({ id: 'a', source, size: 7, vars: {} }), fingerprintOf(source));
+          expect(await store.create(later)).toEqual({ created: false, existing: first });
+        }
+        expect(await store.get('a')).toEqual(first);
       });
 
-      it('releases only its own claim and never a complete entry', async () => {
-        await store.claim(claimFor('a', Date.now() + 5_000, 'mine'), Date.now());
-        await store.release('a', 'other');
-        expect(await store.get('a')).toMatchObject({ claimToken: 'mine' });
-        await store.release('a', 'mine');
-        expect(await store.get('a')).toBeUndefined();
-        await put(uploadRecord({ id: 'b' }));
-        await store.release('b', 'token-b');
-        expect((await store.get('b'))?.status).toBe(EntryStatus.COMPLETE);
-        await store.release('nothing-here', 'x');
+      it('lets a callback replace a record made from a listing or an event, and nothing else', async () => {
+        for (const source of ['reconcile', 'event'] as const) {
+          const id = `from-${source}`;
+          const listed = storedUpload(uploadRecord({ id, source, vars: {}, uploader: null }), fingerprintOf(source));
+          await store.create(listed);
+          const other = storedUpload(uploadRecord({ id, source: source === 'event' ? 'reconcile' : 'event', vars: {} }), fingerprintOf('x'));
+          expect(await store.create(other)).toEqual({ created: false, existing: listed });
+          const callback = storedUpload(uploadRecord({ id, vars: { 'x:uid': '42' } }));
+          expect(await store.create(callback)).toEqual({ created: true });
+          expect(await store.get(id)).toEqual(callback);
+          expect(await store.create(listed)).toEqual({ created: false, existing: callback });
+        }
+        await settle();
+        expect(ids(await store.list({ variable: { name: 'x:uid', value: '42' } })).sort()).toEqual(['from-event', 'from-reconcile']);
+        expect(await store.list({ source: 'reconcile' })).toEqual([]);
       });
 
       it('initialises idempotently, keeping what is stored', async () => {
-        await put(uploadRecord({ id: 'a' }));
+        await store.create(storedUpload(uploadRecord({ id: 'a' })));
         await store.init();
-        expect((await store.get('a'))?.status).toBe(EntryStatus.COMPLETE);
+        expect((await store.get('a'))?.record.id).toBe('a');
+      });
+    });
+
+    describe('bind', () => {
+      it('binds a key once and returns the first value to every later bind', async () => {
+        const expiresAt = Date.now() + 60_000;
+        expect(await store.bind({ key: 'ticket:1', value: 'first', expiresAt })).toBe('first');
+        expect(await store.bind({ key: 'ticket:1', value: 'second', expiresAt })).toBe('first');
+        expect(await store.bind({ key: 'ticket:2', value: 'second', expiresAt })).toBe('second');
+        await settle();
+        expect(await store.list({})).toEqual([]);
+        expect(await store.get('ticket:1')).toBeUndefined();
+      });
+
+      it('gives one value to many concurrent binds of one key', async () => {
+        const values = await Promise.all(Array.from({ length: 10 }, (_, i) => store.bind({ key: 'ticket:race', value: `v${i}`, expiresAt: Date.now() + 60_000 })));
+        expect(new Set(values).size).toBe(1);
       });
     });
 
@@ -121,18 +106,19 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         uploadRecord({ id: 'r2', bucket: 'photos', object: 'users/7/b.jpg', receivedAt: at(2), vars: { 'x:uid': '7' }, uploader: 'bob' }),
         uploadRecord({ id: 'r3', bucket: 'photos', object: 'users/42/c.jpg', receivedAt: at(3), vars: { 'x:uid': '42', 'x:album': 'x' }, uploader: 'alice' }),
         uploadRecord({ id: 'r4', bucket: 'docs', object: 'users/42/d.pdf', receivedAt: at(4), vars: { 'x:uid': '42' }, uploader: null }),
-        uploadRecord({ id: 'r5', bucket: 'photos', object: 'odd%_name/e.jpg', receivedAt: at(5), vars: {}, uploader: null }),
+        uploadRecord({ id: 'r5', source: 'reconcile', bucket: 'photos', object: 'odd%_name/e.jpg', receivedAt: at(5), vars: {}, uploader: null }),
         // Same second as r3: the id orders them.
-        uploadRecord({ id: 'r6', bucket: 'photos', object: 'oddXYname/f.jpg', receivedAt: at(3), vars: { 'x:uid': '4' }, uploader: 'alice' }),
+        uploadRecord({ id: 'r6', source: 'event', bucket: 'photos', object: 'oddXYname/f.jpg', receivedAt: at(3), vars: { 'x:uid': '4' }, uploader: 'alice' }),
       ];
 
       beforeEach(async () => {
-        for (const record of records) await put(record);
-        // A live claim and a released one are not records.
-        await store.claim(claimFor('pending', Date.now() + 60_000), Date.now());
+        for (const each of records) await store.create(storedUpload(each));
+        // A binding is not a record.
+        await store.bind({ key: 'ticket:t', value: 'v', expiresAt: Date.now() + 60_000 });
+        await settle();
       });
 
-      it('lists complete records only, newest first', async () => {
+      it('lists records only, newest first', async () => {
         expect(ids(await store.list({}))).toEqual(['r5', 'r4', 'r6', 'r3', 'r2', 'r1']);
         expect(await store.list({ limit: 1 })).toEqual([records[4]]);
       });
@@ -145,97 +131,72 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         expect(await store.list({ bucket: 'none' })).toEqual([]);
       });
 
-      it('lists by custom variable and by uploader', async () => {
+      it('lists by custom variable, by uploader and by source', async () => {
         expect(ids(await store.list({ variable: { name: 'x:uid', value: '42' } }))).toEqual(['r4', 'r3', 'r1']);
         expect(ids(await store.list({ variable: { name: 'x:uid', value: '4' } }))).toEqual(['r6']);
         expect(ids(await store.list({ variable: { name: 'x:album', value: 'x' } }))).toEqual(['r3']);
         expect(ids(await store.list({ variable: { name: 'x:uid', value: '42' }, bucket: 'photos', limit: 1 }))).toEqual(['r3']);
         expect(ids(await store.list({ uploader: 'alice' }))).toEqual(['r6', 'r3', 'r1']);
         expect(ids(await store.list({ uploader: 'alice', limit: 2 }))).toEqual(['r6', 'r3']);
+        expect(ids(await store.list({ source: 'reconcile' }))).toEqual(['r5']);
+        expect(ids(await store.list({ source: 'event', bucket: 'photos' }))).toEqual(['r6']);
+        expect(ids(await store.list({ source: 'callback', limit: 2 }))).toEqual(['r4', 'r3']);
       });
 
-      it('refuses a prefix without a bucket and a limit that is not a positive integer', async () => {
+      it('refuses a prefix without a bucket, a limit that is not a positive integer and an unknown source', async () => {
         await expect(store.list({ prefix: 'users/' })).rejects.toThrow(/bucket/);
         await expect(store.list({ limit: 0 })).rejects.toThrow(/limit/);
+        await expect(store.list({ source: 'guess' as never })).rejects.toThrow(/source/);
       });
     });
 
-    describe('recordOnce', () => {
-      it('stores the first delivery and replays the stored record to a repeat, building once', async () => {
-        let builds = 0;
-        const input = { id: 'a', fingerprint, build: () => (builds++, uploadRecord({ id: 'a' })) };
-        const first = await recordOnce(store, input, soon());
-        const again = await recordOnce(store, { ...input, build: () => uploadRecord({ id: 'a', receivedAt: 'later' }) }, soon());
+    describe('recordUpload', () => {
+      it('stores the first delivery and replays the stored record to a repeat', async () => {
+        const first = await record(storedUpload(uploadRecord({ id: 'a' })));
+        const again = await record(storedUpload(uploadRecord({ id: 'a', receivedAt: 'later' })));
         expect(first).toEqual({ record: uploadRecord({ id: 'a' }), replayed: false });
         expect(again).toEqual({ record: uploadRecord({ id: 'a' }), replayed: true });
-        expect(builds).toBe(1);
+        await settle();
         expect(await store.list({})).toEqual([uploadRecord({ id: 'a' })]);
       });
 
-      it('refuses the same id with other signed content, complete or in progress', async () => {
-        await recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) }, soon());
-        const other = { id: 'a', fingerprint: fingerprintOf('other bytes'), build: () => uploadRecord({ id: 'a', size: 1 }) };
-        await expect(recordOnce(store, other, soon())).rejects.toMatchObject({ code: 'IdempotencyConflict' });
-        await store.claim(claimFor('b', Date.now() + 60_000), Date.now());
-        await expect(recordOnce(store, { ...other, id: 'b' }, soon())).rejects.toMatchObject({ code: 'IdempotencyConflict' });
-        expect(await store.list({})).toEqual([uploadRecord({ id: 'a' })]);
+      it('refuses a reqId id with other signed content, and answers an ETag id with the first record', async () => {
+        const byReqId = uploadRecord({ id: 'R1', etag: null });
+        await record(storedUpload(byReqId));
+        await expect(record(storedUpload({ ...byReqId, size: 1 }, fingerprintOf('other')))).rejects.toMatchObject({ code: 'IdempotencyConflict' });
+        const byEtag = uploadRecord({ id: 'e' });
+        await record(storedUpload(byEtag));
+        const reupload = await record(storedUpload({ ...byEtag, reqId: 'R2', vars: {} }, fingerprintOf('again')));
+        expect(reupload).toEqual({ record: byEtag, replayed: true });
+        expect((await store.get('R1'))?.record).toEqual(byReqId);
       });
 
-      it('turns many concurrent duplicates into one record and one answer', async () => {
-        let builds = 0;
-        const input = { id: 'race', fingerprint, build: () => (builds++, uploadRecord({ id: 'race' })) };
-        const results = await Promise.all(Array.from({ length: 25 }, () => recordOnce(store, input, soon())));
-        expect(builds).toBe(1);
+      it('answers a reconcile or an event with the record already there', async () => {
+        const callback = uploadRecord({ id: 'a' });
+        await record(storedUpload(callback));
+        const listed = await record(storedUpload(uploadRecord({ id: 'a', source: 'reconcile', vars: {} }), fingerprintOf('listing')));
+        expect(listed).toEqual({ record: callback, replayed: true });
+      });
+
+      it('turns many concurrent duplicates into one record, every delivery answered with it', async () => {
+        const upload = storedUpload(uploadRecord({ id: 'race' }), fingerprint);
+        const results = await Promise.all(Array.from({ length: 25 }, () => record(upload)));
         expect(results.filter((result) => !result.replayed)).toHaveLength(1);
-        for (const result of results) expect(result.record).toEqual(uploadRecord({ id: 'race' }));
+        for (const result of results) expect(result.record).toEqual(upload.record);
+        await settle();
         expect(ids(await store.list({}))).toEqual(['race']);
       });
 
-      it('makes a concurrent duplicate wait for the first delivery and answer with its record', async () => {
-        await store.claim(claimFor('a', Date.now() + 60_000, 'first'), Date.now());
-        const waiting = recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a', size: 999 }) }, soon());
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        expect(await store.complete(complete(uploadRecord({ id: 'a' })), 'first')).toBe(true);
-        expect(await waiting).toEqual({ record: uploadRecord({ id: 'a' }), replayed: true });
-      });
-
-      it('answers DeadlineExceeded, storing nothing, when the first delivery outlives the deadline', async () => {
-        await store.claim(claimFor('a', Date.now() + 60_000, 'slow'), Date.now());
-        const started = Date.now();
-        const attempt = recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) }, { deadline: started + 300 });
-        await expect(attempt).rejects.toMatchObject({ code: 'DeadlineExceeded' });
-        expect(Date.now() - started).toBeLessThan(1_000);
-        expect(await store.list({})).toEqual([]);
-        expect(await store.get('a')).toMatchObject({ claimToken: 'slow' });
-      });
-
-      it('takes over the claim of a delivery that crashed between claim and complete', async () => {
-        const now = Date.now();
-        await store.claim(claimFor('a', now - 10, 'crashed'), now - 4_000);
-        const result = await recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) }, soon());
-        expect(result).toEqual({ record: uploadRecord({ id: 'a' }), replayed: false });
-        expect(await store.get('a')).toEqual(complete(uploadRecord({ id: 'a' })));
-      });
-
-      it('waits for a live claim to expire and then takes it over', async () => {
-        await store.claim(claimFor('a', Date.now() + 200, 'dying'), Date.now());
-        const result = await recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) }, soon());
-        expect(result.replayed).toBe(false);
-        expect(ids(await store.list({}))).toEqual(['a']);
-      });
-
-      it('releases its claim when building the record fails, so a retry succeeds at once', async () => {
-        const failing = { id: 'a', fingerprint, build: (): UploadRecord => { throw new Error('bad field'); } };
-        await expect(recordOnce(store, failing, soon())).rejects.toThrow('bad field');
-        expect(await store.get('a')).toBeUndefined();
-        const result = await recordOnce(store, { ...failing, build: () => uploadRecord({ id: 'a' }) }, soon());
-        expect(result.replayed).toBe(false);
+      it('gives racing reconcilers one record and a racing callback the last word', async () => {
+        const listed = (i: number) => storedUpload(uploadRecord({ id: 'u', source: 'reconcile', vars: {}, uploader: null, size: i }), fingerprintOf(`listing ${i}`));
+        const callback = storedUpload(uploadRecord({ id: 'u' }));
+        const results = await Promise.all([...Array.from({ length: 8 }, (_, i) => record(listed(i))), record(callback)]);
+        expect(results.at(-1)).toEqual({ record: callback.record, replayed: false });
+        expect(await store.get('u')).toEqual(callback);
       });
 
       it('refuses at once, writing nothing, when the deadline has already passed', async () => {
-        const attempt = recordOnce(store, { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) }, { deadline: Date.now() - 1 });
-        await expect(attempt).rejects.toBeInstanceOf(CallbackError);
-        await expect(attempt).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+        await expect(record(storedUpload(uploadRecord({ id: 'a' })), -1)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
         expect(await store.get('a')).toBeUndefined();
       });
     });

@@ -1,6 +1,6 @@
 import type { UploadStore } from '../../lib/store/port.js';
 
-type Verb = 'claim' | 'complete' | 'release' | 'get';
+type Verb = 'create' | 'get' | 'bind';
 /** Runs before (or, with `after`, instead of answering after) the real call; throwing is the fault. */
 export type Fault = { verb: Verb; times: number; fail: () => never; after?: boolean } | { verb: Verb; times: number; hang: true };
 
@@ -9,7 +9,7 @@ export type Fault = { verb: Verb; times: number; fail: () => never; after?: bool
  * throw after it (the write landed but the answer was lost) or never answer.
  */
 export function withFaults(store: UploadStore, faults: Fault[]): UploadStore & { calls: Record<Verb, number> } {
-  const calls: Record<Verb, number> = { claim: 0, complete: 0, release: 0, get: 0 };
+  const calls: Record<Verb, number> = { create: 0, get: 0, bind: 0 };
   const wrap =
     <A extends unknown[], R>(verb: Verb, real: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -25,10 +25,9 @@ export function withFaults(store: UploadStore, faults: Fault[]): UploadStore & {
   return {
     description: `faulty ${store.description}`,
     calls,
-    claim: wrap('claim', store.claim.bind(store)),
-    complete: wrap('complete', store.complete.bind(store)),
-    release: wrap('release', store.release.bind(store)),
+    create: wrap('create', store.create.bind(store)),
     get: wrap('get', store.get.bind(store)),
+    bind: wrap('bind', store.bind.bind(store)),
     list: store.list.bind(store),
     init: store.init.bind(store),
     close: store.close.bind(store),

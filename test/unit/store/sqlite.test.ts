@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { EntryStatus } from '../../../lib/store/port.js';
-import { recordOnce } from '../../../lib/store/record-once.js';
 import { openSqliteStore, prefixUpperBound } from '../../../lib/store/sqlite.js';
 import { describeStoreContract } from '../../contract/store.contract.js';
 import { bundleScript } from '../../support/bundle-script.js';
 import { tempDir } from '../../support/temp-dir.js';
-import { fingerprintOf, uploadRecord } from '../../support/upload-records.js';
+import { recordWithin, storedUpload, uploadRecord } from '../../support/upload-records.js';
 
 const dir = tempDir('oss-callback-sqlite-');
 let files = 0;
@@ -18,8 +16,7 @@ const freshPath = () => join(dir, `store-${++files}`, 'uploads.db');
 
 describeStoreContract('sqlite', async () => openSqliteStore(freshPath()));
 
-const fingerprint = fingerprintOf('signed bytes');
-const input = { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) };
+const input = storedUpload(uploadRecord({ id: 'a' }));
 
 describe('SQLite store', () => {
   it('creates its folder and uses WAL', async () => {
@@ -34,46 +31,43 @@ describe('SQLite store', () => {
   it('keeps records across a reopen of the file', async () => {
     const path = freshPath();
     const first = openSqliteStore(path);
-    await recordOnce(first, input, { deadline: Date.now() + 3_000 });
+    await recordWithin(first, input);
     await first.close();
     const again = openSqliteStore(path);
-    expect(await recordOnce(again, input, { deadline: Date.now() + 3_000 })).toMatchObject({ replayed: true });
+    expect(await recordWithin(again, input)).toMatchObject({ replayed: true });
     await again.close();
   });
 
   it('yields one record from concurrent duplicates through two connections on one file', async () => {
     const path = freshPath();
     const stores = [openSqliteStore(path), openSqliteStore(path)];
-    let builds = 0;
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        recordOnce(stores[i % 2]!, { ...input, build: () => (builds++, uploadRecord({ id: 'a' })) }, { deadline: Date.now() + 3_000 }),
-      ),
-    );
-    expect(builds).toBe(1);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => recordWithin(stores[i % 2]!, input)));
     expect(results.filter((result) => !result.replayed)).toHaveLength(1);
     expect(await stores[1]!.list({})).toHaveLength(1);
     await Promise.all(stores.map((store) => store.close()));
   });
 
   it('yields one record per id from several processes racing on one file', async () => {
-    // Prepare: a script of the real store and recordOnce; each process records the same 40 ids.
+    // Prepare: a script of the real store and recordUpload; each process records the same 40 ids.
     const path = freshPath();
     await openSqliteStore(path).close();
     const worker = await bundleScript(
       'sqlite-racer',
       `import { openSqliteStore } from './lib/store/sqlite.ts';
-      import { recordOnce } from './lib/store/record-once.ts';
+      import { recordUpload } from './lib/store/record-upload.ts';
+      import { createBudget } from './lib/deadline.ts';
       const store = openSqliteStore(process.argv[2]);
       const start = Number(process.argv[3]);
       while (Date.now() < start) await new Promise((r) => setTimeout(r, 1));
       const fresh = [];
       for (let i = 0; i < 40; i++) {
         const id = 'id-' + i;
-        const build = () => ({ id, bucket: 'b', object: 'k' + i, etag: null, size: null, mimeType: null, crc64: null,
+        const record = { id, source: 'callback', bucket: 'b', object: 'k' + i, etag: null, size: null, mimeType: null, crc64: null,
           contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null,
-          vars: { 'x:pid': String(process.pid) }, uploader: null, receivedAt: new Date().toISOString() });
-        const { replayed } = await recordOnce(store, { id, fingerprint: 'f', build }, { deadline: Date.now() + 4000 });
+          vars: { 'x:pid': String(process.pid) }, uploader: null, receivedAt: new Date().toISOString() };
+        const budget = createBudget(Date.now() + 4000);
+        const { replayed } = await recordUpload(store, { record, fingerprint: 'f' }, budget);
+        budget.dispose();
         if (!replayed) fresh.push(id);
       }
       console.log(JSON.stringify(fresh));`,
@@ -99,14 +93,14 @@ describe('SQLite store', () => {
     locker.exec('BEGIN EXCLUSIVE');
     // Act
     const started = Date.now();
-    const attempt = recordOnce(store, input, { deadline: started + 700 });
+    const attempt = recordWithin(store, input, 700);
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
     expect(Date.now() - started).toBeLessThan(1_400);
     locker.exec('ROLLBACK');
     locker.close();
     expect(await store.get('a')).toBeUndefined();
-    expect(await recordOnce(store, input, { deadline: Date.now() + 3_000 })).toMatchObject({ replayed: false });
+    expect(await recordWithin(store, input)).toMatchObject({ replayed: false });
     await store.close();
   });
 
@@ -122,7 +116,7 @@ describe('SQLite store', () => {
   it('answers StoreUnavailable when the store has been closed under it', async () => {
     const store = openSqliteStore(freshPath());
     await store.close();
-    await expect(recordOnce(store, input, { deadline: Date.now() + 1_000 })).rejects.toMatchObject({ code: 'StoreUnavailable' });
+    await expect(recordWithin(store, input, 1_000)).rejects.toMatchObject({ code: 'StoreUnavailable' });
   });
 
   it('bounds a key prefix by the next code point', () => {
@@ -136,11 +130,11 @@ describe('SQLite store', () => {
   it('lists keys beyond the Basic Multilingual Plane under their prefix', async () => {
     const store = openSqliteStore(freshPath());
     for (const [id, object] of [['1', 'a/😀'], ['2', 'a/\u{10FFFF}x'], ['3', 'b'], ['4', 'a\u{10FFFF}']] as const) {
-      await recordOnce(store, { id, fingerprint, build: () => uploadRecord({ id, object }) }, { deadline: Date.now() + 3_000 });
+      await recordWithin(store, storedUpload(uploadRecord({ id, object })));
     }
     const listed = await store.list({ bucket: 'photos', prefix: 'a/' });
     expect(listed.map((record) => record.id).sort()).toEqual(['1', '2']);
-    expect((await store.get('4'))?.status).toBe(EntryStatus.COMPLETE);
+    expect((await store.get('4'))?.record.object).toBe('a\u{10FFFF}');
     await store.close();
   });
 });

@@ -1,0 +1,50 @@
+import { ConfigError, type Config } from './config.js';
+import type { AliyunCredentials } from './credentials.js';
+import type { Receiver } from './exchange.js';
+import { jsonLogger, type Logger } from './logger.js';
+import { KeyResolver } from './protocol/verify.js';
+import { createReceiver } from './receiver.js';
+import type { AuthorizeStep } from './steps.js';
+import { openStore } from './store/open-store.js';
+import type { UploadStore } from './store/port.js';
+
+export interface BuildOptions {
+  /** A store already open; otherwise `config.store` is opened (and created, with `init`). */
+  store?: UploadStore;
+  /** Create the table when it is missing: the local server does, a deployed function leaves it to `store init`. */
+  initStore?: boolean;
+  logger?: Logger;
+  /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
+  aliyunCredentials?: () => AliyunCredentials | undefined;
+}
+
+export interface BuiltReceiver {
+  receiver: Receiver;
+  store: UploadStore;
+  logger: Logger;
+}
+
+/**
+ * The one place a receiver is put together from its configuration: the store, the key resolver, the
+ * logger and the optional steps. Used by the serverless instance and the local server alike.
+ */
+export async function buildReceiver(config: Config, options: BuildOptions = {}): Promise<BuiltReceiver> {
+  const logger = options.logger ?? jsonLogger(config.logLevel);
+  const authorize = await ticketStep(config.tickets);
+  const store = options.store ?? (await openStore(config.store, { aliyunCredentials: options.aliyunCredentials }));
+  if (options.initStore) await store.init();
+  const keys = new KeyResolver(config.pinnedKeys);
+  const receiver = createReceiver({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });
+  return { receiver, store, logger };
+}
+
+/** jose and the ticket code load only where tickets are configured, keeping them out of every other cold start. */
+async function ticketStep(tickets: Config['tickets']): Promise<AuthorizeStep | undefined> {
+  if (!tickets) return undefined;
+  const [{ parseTicketKeys }, { ticketAuthorizer }] = await Promise.all([import('./tickets/keys.js'), import('./tickets/authorize.js')]);
+  try {
+    return ticketAuthorizer({ keys: parseTicketKeys(tickets.keysJson), required: tickets.required });
+  } catch (error) {
+    throw new ConfigError(`OSS_TICKET_KEYS ${(error as Error).message}`, { cause: error });
+  }
+}
