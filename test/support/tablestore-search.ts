@@ -1,10 +1,12 @@
 import { OtsError, compareCells, encodeRow, invalid, type StoredRow, type Table, type Tables } from './tablestore-tables.js';
-import { ColumnReturnType, FieldType, QueryType, isInt64, readVariant, wire, type Cell, type FieldSchemaMessage, type QueryMessage, type SorterMessage } from './tablestore-wire.js';
+import { ColumnReturnType, FieldType, IndexStatus, QueryType, isInt64, readVariant, wire, type Cell, type FieldSchemaMessage, type QueryMessage, type SorterMessage } from './tablestore-wire.js';
 
 /**
- * Search indexes over the test server's tables: ListSearchIndex, CreateSearchIndex and Search with
- * term, prefix, bool and match-all queries, field and primary-key sorts, offset/limit and token paging.
- * Unlike Tablestore, whose indexes catch up with the table after a delay, these see every write at once.
+ * Search indexes over the test server's tables: ListSearchIndex, CreateSearchIndex,
+ * DescribeSearchIndex, and Search with term, terms, prefix, bool and match-all queries, field and
+ * primary-key sorts, offset/limit and token paging. As Tablestore's indexes trail the table, these
+ * show a row only `indexLagMs` after it was written (simpler than Tablestore: until then neither its
+ * old nor its new version shows).
  */
 
 /** Tablestore returns at most 100 rows per Search request. */
@@ -40,6 +42,14 @@ export function createSearchIndex(tables: Tables, body: Uint8Array): Uint8Array 
   return wire.CreateSearchIndexResponse.encode({}).finish();
 }
 
+/** The index's schema and a running status (the SDK's decoder needs one): what `init` checks. */
+export function describeSearchIndex(tables: Tables, body: Uint8Array): Uint8Array {
+  const request = wire.DescribeSearchIndexRequest.decode(body);
+  const fieldSchemas = tables.table(request.tableName).searchIndexes.get(request.indexName);
+  if (!fieldSchemas) throw new OtsError(404, 'OTSObjectNotExist', `The index '${request.indexName}' does not exist.`);
+  return wire.DescribeSearchIndexResponse.encode({ schema: { fieldSchemas }, indexStatus: { status: IndexStatus.RUNNING, statusDescription: '' } }).finish();
+}
+
 /** One indexed row: its fields' values (an array field has several) and the row itself. */
 interface Document {
   row: StoredRow;
@@ -58,7 +68,7 @@ interface Token {
   after: SortKey;
 }
 
-export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: string[]): Uint8Array {
+export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: string[], indexLagMs: number): Uint8Array {
   const request = wire.SearchRequest.decode(body);
   const table = tables.table(request.tableName);
   const schema = table.searchIndexes.get(request.indexName);
@@ -76,7 +86,7 @@ export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: str
   }
   const sort = token?.sort ?? sortSpecs(query.sort?.sorter ?? [], schema);
 
-  const matches = documents(table, schema, indexingErrors)
+  const matches = documents(table, schema, indexingErrors, Date.now() - indexLagMs)
     .filter((document) => !query.query || matchesQuery(query.query, document, schema))
     .map((document) => ({ document, key: sortKey(document, sort) }))
     .sort((a, b) => compareKeys(a.key, b.key, sort));
@@ -95,13 +105,14 @@ export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: str
 }
 
 /**
- * The rows as the index holds them. A row whose cell does not fit its field (a STRING in a LONG
- * field, an array field that is not a JSON array) fails to index, as in Tablestore, and is noted
- * in `indexingErrors` so a test can see it.
+ * The rows as the index holds them: those written before `syncedUntil`. A row whose cell does not
+ * fit its field (a STRING in a LONG field, an array field that is not a JSON array) fails to index,
+ * as in Tablestore, and is noted in `indexingErrors` so a test can see it.
  */
-function documents(table: Table, schema: FieldSchemaMessage[], indexingErrors: string[]): Document[] {
+function documents(table: Table, schema: FieldSchemaMessage[], indexingErrors: string[], syncedUntil: number): Document[] {
   const indexed: Document[] = [];
   rows: for (const row of table.rows.values()) {
+    if (row.writtenAt > syncedUntil) continue;
     const fields = new Map<string, Cell[]>();
     for (const field of schema) {
       const cell = row.cells.get(field.fieldName);
@@ -145,11 +156,12 @@ function matchesQuery(query: QueryMessage, document: Document, schema: FieldSche
     case QueryType.MATCH_ALL_QUERY:
       return true;
     case QueryType.TERM_QUERY: {
-      const term = wire.TermQuery.decode(query.query);
-      const field = indexedField(schema, term.fieldName);
-      if (!field.index) throw invalid(`The field '${term.fieldName}' is not indexed.`);
-      const wanted = readVariant(term.term);
-      return (document.fields.get(term.fieldName) ?? []).some((value) => compareCells(value, wanted) === 0);
+      const { fieldName, term } = wire.TermQuery.decode(query.query);
+      return holdsAnyTerm(document, schema, fieldName, [term]);
+    }
+    case QueryType.TERMS_QUERY: {
+      const { fieldName, terms } = wire.TermsQuery.decode(query.query);
+      return holdsAnyTerm(document, schema, fieldName, terms);
     }
     case QueryType.PREFIX_QUERY: {
       const prefix = wire.PrefixQuery.decode(query.query);
@@ -168,6 +180,13 @@ function matchesQuery(query: QueryMessage, document: Document, schema: FieldSche
     }
   }
   throw invalid(`Query type ${query.type} is not supported by this test server.`);
+}
+
+/** A term or terms query: one of the field's values is exactly one of the terms. */
+function holdsAnyTerm(document: Document, schema: FieldSchemaMessage[], fieldName: string, terms: Uint8Array[]): boolean {
+  if (!indexedField(schema, fieldName).index) throw invalid(`The field '${fieldName}' is not indexed.`);
+  const wanted = terms.map((term) => readVariant(term));
+  return (document.fields.get(fieldName) ?? []).some((value) => wanted.some((each) => compareCells(value, each) === 0));
 }
 
 /** No sort means primary-key order, as in Tablestore. */

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AliyunCredentials } from '../../lib/credentials.js';
-import { createSearchIndex, listSearchIndex, searchRows } from './tablestore-search.js';
+import { createSearchIndex, describeSearchIndex, listSearchIndex, searchRows } from './tablestore-search.js';
 import { OtsError, Tables, invalid } from './tablestore-tables.js';
 import { wire } from './tablestore-wire.js';
 
@@ -14,13 +14,16 @@ import { wire } from './tablestore-wire.js';
  * It checks each request's headers, content MD5, date and signature against the instance and the
  * credentials it was given, evaluates row-existence and column conditions, and answers errors as
  * Tablestore does: the status and the protobuf `Error { code, message }` the service documents.
- * Faults: throttle the next calls, hold the next calls before they are applied, or stop listening.
+ * Faults: throttle the next calls, hold the next calls before they are applied, run something just
+ * before the next call of an operation (another client's write, say), or stop listening.
  */
 
 export interface TablestoreServerOptions {
   instance: string;
   /** The key pairs (with their STS token, when they have one) the server accepts. */
   credentials: AliyunCredentials[];
+  /** How long a written row takes to show in search results, as Tablestore's indexes lag the table; 0 when absent. */
+  indexLagMs?: number;
 }
 
 export interface ReceivedCall {
@@ -49,6 +52,10 @@ export interface TablestoreServer {
   throttleNext(count: number, error?: InjectedError): void;
   /** Hold the next `count` calls for `ms` before applying them: a client that gives up first never learns the outcome. */
   delayNext(count: number, ms: number): void;
+  /** Run `action` when the next `operation` call arrives, before it is applied. */
+  beforeNext(operation: string, action: () => void): void;
+  /** Delete a row of a table keyed by one column, as another client could at any moment. */
+  deleteRow(tableName: string, id: string): void;
   /** Forget the faults not yet used, so a failed test leaves none to the next. */
   clearFaults(): void;
   /** Stop listening and drop open connections: the store is down. */
@@ -72,16 +79,17 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
   const keys = new Map(options.credentials.map((credentials) => [credentials.accessKeyId, credentials]));
   let throttle = { count: 0, error: 'OTSServerBusy' as InjectedError };
   let delay = { count: 0, ms: 0 };
+  const before = new Map<string, () => void>();
 
   const operations: Record<string, Operation> = {
     CreateTable: (body) => tables.createTable(body),
     DescribeTable: (body) => tables.describeTable(body),
     PutRow: (body) => tables.putRow(body),
     GetRow: (body) => tables.getRow(body),
-    DeleteRow: (body) => tables.deleteRow(body),
     ListSearchIndex: (body) => listSearchIndex(tables, body),
     CreateSearchIndex: (body) => createSearchIndex(tables, body),
-    Search: (body) => searchRows(tables, body, indexingErrors),
+    DescribeSearchIndex: (body) => describeSearchIndex(tables, body),
+    Search: (body) => searchRows(tables, body, indexingErrors, options.indexLagMs ?? 0),
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -103,6 +111,9 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
         delay.count--;
         await new Promise((resolve) => setTimeout(resolve, delay.ms));
       }
+      const action = before.get(name);
+      before.delete(name);
+      action?.();
       answer = decodeFailuresAsInvalid(() => operation(body));
     } catch (error) {
       if (!(error instanceof OtsError)) throw error;
@@ -166,9 +177,16 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
     delayNext(count, ms) {
       delay = { count, ms };
     },
+    beforeNext(operation, action) {
+      before.set(operation, action);
+    },
+    deleteRow(tableName, id) {
+      tables.removeRow(tableName, [id]);
+    },
     clearFaults() {
       throttle = { count: 0, error: 'OTSServerBusy' };
       delay = { count: 0, ms: 0 };
+      before.clear();
     },
     stop,
     async start() {

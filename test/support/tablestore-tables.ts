@@ -40,6 +40,8 @@ export interface PrimaryKeyColumn {
 export interface StoredRow {
   primaryKey: Array<{ name: string; value: Cell }>;
   cells: Map<string, { value: Cell; timestamp: number }>;
+  /** When the row was last written, from which its search index entry lags. */
+  writtenAt: number;
 }
 
 export interface Table {
@@ -107,7 +109,7 @@ export class Tables {
     const table = this.table(request.tableName);
     const row = readPlainRow(request.row);
     const key = primaryKeyOf(table, row.primaryKey);
-    checkCondition(request.condition, table.rows.get(key), 'PutRow');
+    checkCondition(request.condition, table.rows.get(key));
     const now = Date.now();
     const cells = new Map<string, { value: Cell; timestamp: number }>();
     for (const { columnName, columnValue, timestamp } of row.attributes) {
@@ -118,7 +120,7 @@ export class Tables {
       cells.set(columnName, { value: columnValue, timestamp: timestamp ? timestamp.toNumber() : now });
     }
     // PutRow replaces the whole row.
-    table.rows.set(key, { primaryKey: row.primaryKey, cells });
+    table.rows.set(key, { primaryKey: row.primaryKey, cells, writtenAt: now });
     return wire.PutRowResponse.encode({ consumed: writeCapacity() }).finish();
   }
 
@@ -134,16 +136,9 @@ export class Tables {
     return wire.GetRowResponse.encode({ consumed: { capacityUnit: { read: 1, write: 0 } }, row }).finish();
   }
 
-  deleteRow(body: Uint8Array): Uint8Array {
-    const request = wire.DeleteRowRequest.decode(body);
-    const table = this.table(request.tableName);
-    if (request.condition.rowExistence === ROW_EXISTENCE.EXPECT_NOT_EXIST) {
-      throw invalid('Invalid condition: EXPECT_NOT_EXIST while deleting row.');
-    }
-    const key = primaryKeyOf(table, readPlainRow(request.primaryKey).primaryKey);
-    checkCondition(request.condition, table.rows.get(key), 'DeleteRow');
-    table.rows.delete(key);
-    return wire.DeleteRowResponse.encode({ consumed: writeCapacity() }).finish();
+  /** Delete a row by its primary-key values, as another client could at any moment. */
+  removeRow(tableName: string, primaryKey: string[]): void {
+    this.table(tableName).rows.delete(rowKey(primaryKey));
   }
 
   /** The named table, or Tablestore's answer for a table that does not exist. */
@@ -171,7 +166,7 @@ function writeCapacity() {
 /** The row's key in the table's map, after checking it against the table's primary-key schema. */
 function primaryKeyOf(table: Table, primaryKey: Array<{ name: string; value: Cell }>): string {
   if (primaryKey.length !== table.primaryKey.length) throw new OtsError(400, 'OTSInvalidPK', 'Validate PK size fail.');
-  return JSON.stringify(
+  return rowKey(
     primaryKey.map(({ name, value }, index) => {
       const column = table.primaryKey[index];
       if (column?.name !== name) throw new OtsError(400, 'OTSInvalidPK', 'Validate PK name fail.');
@@ -185,10 +180,20 @@ function primaryKeyOf(table: Table, primaryKey: Array<{ name: string; value: Cel
   );
 }
 
-/** Row existence first, then the column condition over the row's latest cells; either failing is OTSConditionCheckFail. */
-function checkCondition(condition: ConditionMessage, row: StoredRow | undefined, operation: string): void {
+/** The key of a row in its table's map: its primary-key values as text (blobs in hex). */
+function rowKey(values: string[]): string {
+  return JSON.stringify(values);
+}
+
+/**
+ * Row existence first, then the column condition over the row's latest cells; either failing is
+ * OTSConditionCheckFail. An absent row is checked too, as one with every column missing, so under
+ * IGNORE a single-column condition passes it only when it passes missing columns. Each cell keeps
+ * one version here, so `latest_version_only` changes nothing.
+ */
+function checkCondition(condition: ConditionMessage, row: StoredRow | undefined): void {
   const expected = condition.rowExistence;
-  if (!Object.values(ROW_EXISTENCE).includes(expected as never)) throw invalid(`Invalid row existence expectation in ${operation}.`);
+  if (!Object.values(ROW_EXISTENCE).includes(expected as never)) throw invalid('Invalid row existence expectation in PutRow.');
   const existenceHolds =
     expected === ROW_EXISTENCE.IGNORE || (expected === ROW_EXISTENCE.EXPECT_EXIST ? row !== undefined : row === undefined);
   const columnsHold = condition.columnCondition.length === 0 || passes(wire.Filter.decode(condition.columnCondition), row?.cells ?? new Map());

@@ -66,7 +66,14 @@ export interface FieldSchemaMessage {
 const protos = require('tablestore/lib/protocol/tablestore_compiled_proto.js') as {
   main: { proto: Record<string, Codec<never>> };
   filter: { proto: Record<string, Codec<never>> & { FilterType: Record<string, number>; LogicalOperator: Record<string, number>; ComparatorType: Record<string, number> } };
-  search: { proto: Record<string, Codec<never>> & { QueryType: Record<string, number>; FieldType: Record<string, number>; ColumnReturnType: Record<string, number> } };
+  search: {
+    proto: Record<string, Codec<never>> & {
+      QueryType: Record<string, number>;
+      FieldType: Record<string, number>;
+      ColumnReturnType: Record<string, number>;
+      IndexStatusEnum: Record<string, number>;
+    };
+  };
 };
 
 function codec<T>(namespace: Record<string, Codec<never>>, name: string): Codec<T> {
@@ -101,8 +108,6 @@ export const wire = {
     filter: Uint8Array;
   }>(main, 'GetRowRequest'),
   GetRowResponse: codec<object>(main, 'GetRowResponse'),
-  DeleteRowRequest: codec<{ tableName: string; primaryKey: Uint8Array; condition: ConditionMessage }>(main, 'DeleteRowRequest'),
-  DeleteRowResponse: codec<object>(main, 'DeleteRowResponse'),
   Filter: codec<FilterMessage>(filter, 'Filter'),
   SingleColumnValueFilter: codec<{ comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean; latestVersionOnly: boolean }>(
     filter,
@@ -116,6 +121,8 @@ export const wire = {
     'CreateSearchIndexRequest',
   ),
   CreateSearchIndexResponse: codec<object>(search, 'CreateSearchIndexResponse'),
+  DescribeSearchIndexRequest: codec<{ tableName: string; indexName: string }>(search, 'DescribeSearchIndexRequest'),
+  DescribeSearchIndexResponse: codec<object>(search, 'DescribeSearchIndexResponse'),
   SearchRequest: codec<{ tableName: string; indexName: string; columnsToGet?: { returnType: number; columnNames: string[] } | null; searchQuery: Uint8Array }>(
     search,
     'SearchRequest',
@@ -133,6 +140,7 @@ export const wire = {
   }>(search, 'SearchQuery'),
   SearchResponse: codec<object>(search, 'SearchResponse'),
   TermQuery: codec<{ fieldName: string; term: Uint8Array }>(search, 'TermQuery'),
+  TermsQuery: codec<{ fieldName: string; terms: Uint8Array[] }>(search, 'TermsQuery'),
   PrefixQuery: codec<{ fieldName: string; prefix: string }>(search, 'PrefixQuery'),
   BoolQuery: codec<{ mustQueries: QueryMessage[]; mustNotQueries: QueryMessage[]; filterQueries: QueryMessage[]; shouldQueries: QueryMessage[]; minimumShouldMatch: number }>(
     search,
@@ -146,13 +154,14 @@ export const ComparatorType = filter.ComparatorType;
 export const QueryType = search.QueryType;
 export const FieldType = search.FieldType;
 export const ColumnReturnType = search.ColumnReturnType;
+export const IndexStatus = search.IndexStatusEnum;
 
 function inputStream(bytes: Uint8Array) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return new sdk.PlainBufferCodedInputStream(new sdk.PlainBufferInputStream({ buffer, offset: 0, limit: buffer.length }));
 }
 
-/** A PlainBuffer row (PutRow's row, GetRow's or DeleteRow's primary key), checksums verified by the SDK's reader. */
+/** A PlainBuffer row (PutRow's row, GetRow's primary key), checksums verified by the SDK's reader. */
 export function readPlainRow(bytes: Uint8Array): PlainRow {
   return inputStream(bytes).readRow();
 }
