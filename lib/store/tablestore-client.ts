@@ -44,6 +44,12 @@ export class TablestoreError extends Error {
   }
 }
 
+export interface IndexedField {
+  fieldName: string;
+  /** `TableStore.FieldType`. */
+  fieldType: number;
+}
+
 export interface StoredRow {
   primaryKey: Row;
   columns: Row;
@@ -55,9 +61,10 @@ export interface TablestoreClient {
   createTable(params: TableStore.CreateTableParams, call?: CallOptions): Promise<void>;
   listSearchIndexes(tableName: string, call?: CallOptions): Promise<string[]>;
   createSearchIndex(params: TableStore.CreateSearchIndexParams, call?: CallOptions): Promise<void>;
+  /** The name and type of each of the index's fields. */
+  describeSearchIndex(tableName: string, indexName: string, call?: CallOptions): Promise<IndexedField[]>;
   putRow(params: { tableName: string; primaryKey: Row; columns: Row; condition: TableStore.Condition }, call?: CallOptions): Promise<void>;
   getRow(params: { tableName: string; primaryKey: Row }, call?: CallOptions): Promise<StoredRow | undefined>;
-  deleteRow(params: { tableName: string; primaryKey: Row; condition: TableStore.Condition }, call?: CallOptions): Promise<void>;
   search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined }>;
 }
 
@@ -123,6 +130,10 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
     async createSearchIndex(params, call) {
       await send(call, (done) => sdk.createSearchIndex(params, done));
     },
+    async describeSearchIndex(tableName, indexName, call) {
+      const data = (await send(call, (done) => sdk.describeSearchIndex({ tableName, indexName }, done))) as { schema: { fieldSchemas: IndexedField[] } };
+      return data.schema.fieldSchemas.map(({ fieldName, fieldType }) => ({ fieldName, fieldType }));
+    },
     async putRow({ tableName, primaryKey, columns, condition }, call) {
       await send(call, (done) => sdk.putRow({ tableName, primaryKey: toColumns(primaryKey), attributeColumns: toColumns(columns), condition }, done));
     },
@@ -130,9 +141,6 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
       const data = (await send(call, (done) => sdk.getRow({ tableName, primaryKey: toColumns(primaryKey), maxVersions: 1 }, done))) as { row: SdkRow };
       // The SDK decodes "no such row" (an empty row) as `{}`.
       return data.row.primaryKey ? fromSdkRow(data.row) : undefined;
-    },
-    async deleteRow({ tableName, primaryKey, condition }, call) {
-      await send(call, (done) => sdk.deleteRow({ tableName, primaryKey: toColumns(primaryKey), condition }, done));
     },
     async search(params, call) {
       const data = (await send(call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };

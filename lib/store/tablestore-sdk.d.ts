@@ -50,9 +50,9 @@ declare module 'tablestore' {
       createTable(params: CreateTableParams, callback: Callback): SdkRequest;
       listSearchIndex(params: { tableName: string }, callback: Callback): SdkRequest;
       createSearchIndex(params: CreateSearchIndexParams, callback: Callback): SdkRequest;
+      describeSearchIndex(params: { tableName: string; indexName: string }, callback: Callback): SdkRequest;
       putRow(params: { tableName: string; primaryKey: Columns; attributeColumns: Columns; condition: Condition }, callback: Callback): SdkRequest;
       getRow(params: { tableName: string; primaryKey: Columns; maxVersions: number }, callback: Callback): SdkRequest;
-      deleteRow(params: { tableName: string; primaryKey: Columns; condition: Condition }, callback: Callback): SdkRequest;
       search(params: SearchParams, callback: Callback): SdkRequest;
     }
 
@@ -80,6 +80,7 @@ declare module 'tablestore' {
     type Query =
       | { queryType: 3; query: { fieldName: string; term: string } }
       | { queryType: 5; query: { fieldName: string; prefix: string } }
+      | { queryType: 15; query: { fieldName: string; terms: string[] } }
       | { queryType: 6; query: { filterQueries: Query[] } };
 
     type Sorter = { fieldSort: { fieldName: string; order: number } } | { primaryKeySort: { order: number } };
@@ -88,28 +89,23 @@ declare module 'tablestore' {
       tableName: string;
       indexName: string;
       searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean };
-      columnToGet: { returnType: number };
+      columnToGet: { returnType: 2; returnNames: string[] };
     }
 
     class Condition {
       constructor(rowExistenceExpectation: number, columnCondition: ColumnCondition | null);
     }
     abstract class ColumnCondition {}
-    class CompositeCondition extends ColumnCondition {
-      constructor(combinator: number);
-      addSubCondition(condition: ColumnCondition): void;
-    }
     class SingleColumnCondition extends ColumnCondition {
       constructor(columnName: string, columnValue: CellValue, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean);
     }
 
     const RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };
-    const LogicalOperator: { NOT: 1; AND: 2; OR: 3 };
     const ComparatorType: { EQUAL: 1; NOT_EQUAL: 2; GREATER_THAN: 3; GREATER_EQUAL: 4; LESS_THAN: 5; LESS_EQUAL: 6 };
-    const QueryType: { TERM_QUERY: 3; PREFIX_QUERY: 5; BOOL_QUERY: 6 };
+    const QueryType: { TERM_QUERY: 3; PREFIX_QUERY: 5; BOOL_QUERY: 6; TERMS_QUERY: 15 };
     const FieldType: { LONG: 1; KEYWORD: 4 };
     const SortOrder: { SORT_ORDER_ASC: 0; SORT_ORDER_DESC: 1 };
-    const ColumnReturnType: { RETURN_ALL: 1 };
+    const ColumnReturnType: { RETURN_SPECIFIED: 2 };
     const Long: { fromNumber(value: number): Int64; fromString(value: string): Int64 };
   }
 

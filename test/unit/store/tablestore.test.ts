@@ -1,26 +1,28 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import TableStore from 'tablestore';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EntryStatus, TransientStoreError, type UploadStore } from '../../../lib/store/port.js';
+import { TransientStoreError, type UploadStore } from '../../../lib/store/port.js';
 import type { UploadRecord } from '../../../lib/store/record.js';
-import { recordOnce } from '../../../lib/store/record-once.js';
-import { LIST_INDEX, openTablestoreStore } from '../../../lib/store/tablestore.js';
-import { TablestoreError, tablestoreClients, type TablestoreClients } from '../../../lib/store/tablestore-client.js';
+import { LIST_INDEX, LIST_INDEX_FIELDS, openTablestoreStore } from '../../../lib/store/tablestore.js';
+import { TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from '../../../lib/store/tablestore-client.js';
 import { describeStoreContract } from '../../contract/store.contract.js';
 import { startTablestoreServer, type TablestoreServer } from '../../support/tablestore-server.js';
 import { tempDir } from '../../support/temp-dir.js';
-import { fingerprintOf, uploadRecord } from '../../support/upload-records.js';
+import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../../support/upload-records.js';
 import esbuildOptions from '../../../scripts/esbuild-options.cjs';
 
 const INSTANCE = 'test-instance';
 const KEYS = { accessKeyId: 'key-one', accessKeySecret: 'secret-one' };
 const ROTATED = { accessKeyId: 'key-two', accessKeySecret: 'secret-two' };
 const STS = { accessKeyId: 'STS.key', accessKeySecret: 'sts-secret', securityToken: 'sts-token' };
-const fingerprint = fingerprintOf('signed bytes');
+/** The test server's search index trails its tables by this much, as Tablestore's do by seconds. */
+const INDEX_LAG_MS = 25;
+const settle = () => sleep(2 * INDEX_LAG_MS);
 const bundleDir = tempDir('oss-callback-tablestore-');
 
 describe('Tablestore over the wire-protocol test server', () => {
@@ -29,9 +31,15 @@ describe('Tablestore over the wire-protocol test server', () => {
   const freshTable = () => `uploads_${++tableCount}`;
   const open = (table = freshTable(), credentials: () => typeof KEYS | undefined = () => KEYS) =>
     openTablestoreStore(INSTANCE, table, { endpoint: server.endpoint, aliyunCredentials: credentials });
+  /** The operations the server received while `work` ran. */
+  const operations = async (work: () => Promise<unknown>) => {
+    const before = server.calls.length;
+    await work();
+    return server.calls.slice(before).map((call) => call.operation);
+  };
 
   beforeAll(async () => {
-    server = await startTablestoreServer({ instance: INSTANCE, credentials: [KEYS, ROTATED, STS] });
+    server = await startTablestoreServer({ instance: INSTANCE, credentials: [KEYS, ROTATED, STS], indexLagMs: INDEX_LAG_MS });
   });
   afterAll(async () => {
     await server.close();
@@ -41,7 +49,7 @@ describe('Tablestore over the wire-protocol test server', () => {
     expect(server.indexingErrors).toEqual([]);
   });
 
-  describeStoreContract('tablestore', () => open());
+  describeStoreContract('tablestore', () => open(), { settle });
 
   describe('Module: tablestore-client', () => {
     let clients: TablestoreClients;
@@ -100,25 +108,85 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
   });
 
+  describe("the test server's conditional PutRow, as Tablestore evaluates it", () => {
+    const { Condition, SingleColumnCondition, RowExistenceExpectation, ComparatorType } = TableStore;
+    /** `source != 'callback'`, passing a missing column when `passIfMissing`. */
+    const notACallback = (existence: number, passIfMissing: boolean) =>
+      new Condition(existence, new SingleColumnCondition('source', 'callback', ComparatorType.NOT_EQUAL, passIfMissing, true));
+    let clients: TablestoreClients;
+    let client: TablestoreClient;
+    beforeAll(async () => {
+      clients = tablestoreClients(server.endpoint, INSTANCE);
+      client = clients.clientFor(KEYS);
+      const store = await open('conditions');
+      await store.init();
+      await store.close();
+    });
+    afterAll(() => clients.close());
+
+    const put = (id: string, columns: Row, condition: TableStore.Condition) =>
+      client.putRow({ tableName: 'conditions', primaryKey: { id }, columns, condition }).then(
+        () => 'written',
+        (error: TablestoreError) => error.code,
+      );
+    const columnsOf = async (id: string) => (await client.getRow({ tableName: 'conditions', primaryKey: { id } }))?.columns;
+
+    it('under IGNORE checks an absent row as one whose columns are all missing: passIfMissing decides', async () => {
+      expect(await put('absent-passes', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
+      expect(await put('absent-fails', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, false))).toBe('OTSConditionCheckFail');
+      expect(await columnsOf('absent-fails')).toBeUndefined();
+    });
+
+    it('under IGNORE replaces a row that passes whole, and leaves one that fails untouched', async () => {
+      await put('listed', { source: 'reconcile', size: 'old' }, new Condition(RowExistenceExpectation.IGNORE, null));
+      expect(await put('listed', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
+      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
+      expect(await put('listed', { source: 'callback', size: 'new' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('OTSConditionCheckFail');
+      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
+      await put('no-source', { other: 'x' }, new Condition(RowExistenceExpectation.IGNORE, null));
+      expect(await put('no-source', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
+    });
+
+    it('under EXPECT_NOT_EXIST writes only where there is no row, whatever it holds', async () => {
+      expect(await put('new', { source: 'reconcile' }, new Condition(RowExistenceExpectation.EXPECT_NOT_EXIST, null))).toBe('written');
+      expect(await put('new', { source: 'event' }, new Condition(RowExistenceExpectation.EXPECT_NOT_EXIST, null))).toBe('OTSConditionCheckFail');
+      expect(await put('new', { source: 'event' }, notACallback(RowExistenceExpectation.EXPECT_NOT_EXIST, true))).toBe('OTSConditionCheckFail');
+      expect(await columnsOf('new')).toEqual({ source: 'reconcile' });
+    });
+  });
+
   it('works bundled as the deployed functions are: ESM, hence strict mode', async () => {
-    // Prepare: the adapter and recordOnce through the functions' own esbuild options, run in a fresh
-    // process (this one already ran the SDK unbundled, which leaves its implicit globals behind).
+    // Prepare: the adapter and recordUpload through the functions' own esbuild options, run in a
+    // fresh process (this one already ran the SDK unbundled, which leaves its implicit globals behind).
     const dir = bundleDir;
     await build({
       ...esbuildOptions.functionBuildOptions,
       stdin: {
         contents: `
+          import { setTimeout as sleep } from 'node:timers/promises';
+          import { createBudget } from './lib/deadline.ts';
+          import { recordUpload } from './lib/store/record-upload.ts';
           import { openTablestoreStore } from './lib/store/tablestore.ts';
-          import { recordOnce } from './lib/store/record-once.ts';
           const keys = { accessKeyId: '${KEYS.accessKeyId}', accessKeySecret: '${KEYS.accessKeySecret}' };
           const store = await openTablestoreStore('${INSTANCE}', 'bundled', { endpoint: process.argv[2], aliyunCredentials: () => keys });
           await store.init();
-          const record = { id: 'b', bucket: 'b', object: 'k', etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null,
+          const record = { id: 'b', source: 'callback', bucket: 'b', object: 'k', etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null,
             operation: null, reqId: 'b', clientIp: null, vpcId: null, image: null, vars: {}, uploader: null, receivedAt: 'now' };
-          const first = await recordOnce(store, { id: 'b', fingerprint: 'f', build: () => record }, { deadline: Date.now() + 3000 });
-          const again = await recordOnce(store, { id: 'b', fingerprint: 'f', build: () => record }, { deadline: Date.now() + 3000 });
-          await store.release('b', 'token');
-          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, listed: (await store.list({})).length }));
+          const deliver = async () => {
+            const budget = createBudget(Date.now() + 3000);
+            try {
+              return await recordUpload(store, { record, fingerprint: 'f' }, budget);
+            } finally {
+              budget.dispose();
+            }
+          };
+          const first = await deliver();
+          const again = await deliver();
+          const bound = await store.bind({ key: 'ticket:b', value: 'first', expiresAt: Date.now() + 60000 });
+          const rebound = await store.bind({ key: 'ticket:b', value: 'second', expiresAt: Date.now() + 60000 });
+          await sleep(${4 * INDEX_LAG_MS});
+          const listed = (await store.list({ source: 'callback' })).length;
+          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, bound, rebound, listed }));
           await store.close();`,
         resolveDir: process.cwd(),
         loader: 'ts',
@@ -135,23 +203,29 @@ describe('Tablestore over the wire-protocol test server', () => {
       stderr: error.stderr.split('\n').filter((line) => line.length < 300).join('\n'),
     }));
     // Assess
-    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({ first: false, again: true, listed: 1 });
+    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({ first: false, again: true, bound: 'first', rebound: 'first', listed: 1 });
   });
 
   describe('Function: openTablestoreStore', () => {
     let store: UploadStore;
     afterEach(async () => {
       vi.unstubAllEnvs();
+      vi.restoreAllMocks();
       await store?.close();
     });
 
-    /** Store `record` through the port, as one delivery would. */
-    const put = async (record: UploadRecord) => {
-      const claim = { id: record.id, status: EntryStatus.INPROGRESS, fingerprint, claimToken: `token-${record.id}`, claimExpiresAt: Date.now() + 60_000 };
-      expect(await store.claim(claim, Date.now())).toEqual({ claimed: true });
-      expect(await store.complete({ id: record.id, status: EntryStatus.COMPLETE, fingerprint, record }, claim.claimToken)).toBe(true);
+    const fingerprint = fingerprintOf('signed bytes');
+    const callback = (id: string, more: Partial<UploadRecord> = {}) => storedUpload(uploadRecord({ id, ...more }), fingerprint);
+    const listing = (id: string) => storedUpload(uploadRecord({ id, source: 'reconcile', vars: {}, uploader: null }), fingerprintOf(`listing ${id}`));
+    const ticket = (value: string) => ({ key: 'ticket:jti-1', value, expiresAt: Date.now() + 60_000 });
+    const rawRow = async (table: string, id: string) => {
+      const clients = tablestoreClients(server.endpoint, INSTANCE);
+      try {
+        return (await clients.clientFor(KEYS).getRow({ tableName: table, primaryKey: { id } }))?.columns;
+      } finally {
+        clients.close();
+      }
     };
-    const input = (id: string) => ({ id, fingerprint, build: () => uploadRecord({ id }) });
 
     it('describes itself without credentials and needs an endpoint and a table name Tablestore accepts', async () => {
       store = await open('described');
@@ -161,18 +235,37 @@ describe('Tablestore over the wire-protocol test server', () => {
       await expect(openTablestoreStore(INSTANCE, 'up-loads', { endpoint: server.endpoint })).rejects.toThrow('not a Tablestore table name');
     });
 
-    it('creates the table and its listing index, and refuses a table keyed otherwise', async () => {
+    it('creates the table and its listing index, says so, keeps them on the next init, and refuses a table keyed otherwise', async () => {
       store = await open('created');
-      await store.init();
-      const client = tablestoreClients(server.endpoint, INSTANCE);
-      const tablestore = client.clientFor(KEYS);
-      expect(await tablestore.describeTable('created')).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });
-      expect(await tablestore.listSearchIndexes('created')).toEqual([LIST_INDEX]);
-      await tablestore.createTable({ tableMeta: { tableName: 'keyed_otherwise', primaryKey: [{ name: 'key', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
-      client.close();
+      const lines: string[] = [];
+      await store.init({ report: (line) => lines.push(line) });
+      await store.init({ report: (line) => lines.push(line) });
+      expect(lines).toEqual(['created table created', `created search index ${LIST_INDEX} on created`, `table created exists with its search index ${LIST_INDEX}`]);
+      const clients = tablestoreClients(server.endpoint, INSTANCE);
+      const client = clients.clientFor(KEYS);
+      expect(await client.describeTable('created')).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });
+      expect(await client.listSearchIndexes('created')).toEqual([LIST_INDEX]);
+      expect(await client.describeSearchIndex('created', LIST_INDEX)).toEqual(LIST_INDEX_FIELDS.map(({ fieldName, fieldType }) => ({ fieldName, fieldType })));
+      await client.createTable({ tableMeta: { tableName: 'keyed_otherwise', primaryKey: [{ name: 'key', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+      clients.close();
       const other = await open('keyed_otherwise');
       await expect(other.init()).rejects.toThrow('exists with another primary key');
       await other.close();
+    });
+
+    it('refuses, naming the missing field and what to do, a listing index made before records had a source', async () => {
+      // Prepare: the table and index as the claim-based version created them (`status` where `source` is now).
+      const clients = tablestoreClients(server.endpoint, INSTANCE);
+      const client = clients.clientFor(KEYS);
+      await client.createTable({ tableMeta: { tableName: 'earlier', primaryKey: [{ name: 'id', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+      const earlierFields = LIST_INDEX_FIELDS.map((field) => (field.fieldName === 'source' ? { ...field, fieldName: 'status' } : field));
+      await client.createSearchIndex({ tableName: 'earlier', indexName: LIST_INDEX, schema: { fieldSchemas: earlierFields } });
+      clients.close();
+      store = await open('earlier');
+      // Act, Assess
+      await expect(store.init()).rejects.toThrow(
+        `the search index ${LIST_INDEX} on earlier lacks the field(s) source as listing needs them: it was made by an earlier version. Delete that index`,
+      );
     });
 
     it('retries init while the new table is not ready or throttled', async () => {
@@ -182,40 +275,82 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect(await store.list({})).toEqual([]);
     });
 
-    it('stores integers as INTEGER cells and crc64 as its exact decimal string', async () => {
-      store = await open('typed');
+    it('keeps the record as JSON (crc64 an exact string) beside the columns the index reads, and a binding apart', async () => {
+      store = await open('layout');
       await store.init();
-      await put(uploadRecord({ id: 'a', size: 2 ** 40, crc64: '18446744073709551615' }));
-      const client = tablestoreClients(server.endpoint, INSTANCE);
-      const row = await client.clientFor(KEYS).getRow({ tableName: 'typed', primaryKey: { id: 'a' } });
-      client.close();
-      expect(row?.columns).toMatchObject({ crc64: '18446744073709551615', vars: '["x:uid=42","x:album=holiday"]', imageFormat: 'jpg' });
-      expect(String(row?.columns.size)).toBe(String(2 ** 40));
-      expect(typeof row?.columns.size).toBe('object');
-      expect(String(row?.columns.imageWidth)).toBe('640');
+      const upload = callback('a', { size: 2 ** 40, crc64: '18446744073709551615', vars: { 'x:uid': '42' } });
+      await store.create(upload);
+      await store.bind(ticket('object-hash'));
+      const row = await rawRow('layout', 'a');
+      expect(row).toEqual({
+        record: JSON.stringify(upload.record),
+        fingerprint,
+        source: 'callback',
+        bucket: 'photos',
+        object: 'users/42/cat.jpg',
+        uploader: 'alice',
+        vars: '["x:uid=42"]',
+        receivedAt: upload.record.receivedAt,
+      });
+      expect(JSON.parse(String(row?.record))).toMatchObject({ crc64: '18446744073709551615', size: 2 ** 40 });
+      const binding = await rawRow('layout', 'binding:ticket:jti-1');
+      expect(binding).toMatchObject({ boundTo: 'object-hash' });
+      expect(Object.keys(binding ?? {}).sort()).toEqual(['boundTo', 'expiresAt']);
+      expect(await rawRow('layout', 'ticket:jti-1')).toBeUndefined();
+      expect(await store.get('binding:ticket:jti-1')).toBeUndefined();
+      await expect(store.create(callback('binding:ticket:jti-1'))).rejects.toThrow('is not an upload id');
     });
 
-    it('claims, completes and releases with one conditional write each, reading back only a refused claim', async () => {
+    it('writes with one PutRow, and reads one row back only when the write is refused', async () => {
       store = await open();
       await store.init();
-      const operations = async (work: () => Promise<unknown>) => {
-        const before = server.calls.length;
-        await work();
-        return server.calls.slice(before).map((call) => call.operation);
-      };
-      const claim = { id: 'a', status: EntryStatus.INPROGRESS, fingerprint, claimToken: 'mine', claimExpiresAt: Date.now() + 60_000 };
-      expect(await operations(() => store.claim(claim, Date.now()))).toEqual(['PutRow']);
-      expect(await operations(() => store.claim({ ...claim, claimToken: 'other' }, Date.now()))).toEqual(['PutRow', 'GetRow']);
-      expect(await operations(() => store.release('a', 'other'))).toEqual(['DeleteRow']);
-      const record = uploadRecord({ id: 'a' });
-      expect(await operations(() => store.complete({ id: 'a', status: EntryStatus.COMPLETE, fingerprint, record }, 'mine'))).toEqual(['PutRow']);
+      expect(await operations(() => store.create(callback('a')))).toEqual(['PutRow']);
+      expect(await operations(() => store.create(callback('a')))).toEqual(['PutRow', 'GetRow']);
+      expect(await operations(() => store.create(listing('a')))).toEqual(['PutRow', 'GetRow']);
+      expect(await operations(() => store.create(listing('b')))).toEqual(['PutRow']);
+      expect(await operations(() => store.create(listing('b')))).toEqual(['PutRow', 'GetRow']);
+      // A callback replaces the listing's record in the same one write.
+      expect(await operations(() => store.create(callback('b')))).toEqual(['PutRow']);
+      expect(await store.get('b')).toEqual(callback('b'));
+      expect(await operations(() => store.bind(ticket('first')))).toEqual(['PutRow']);
+      expect(await operations(() => store.bind(ticket('second')))).toEqual(['PutRow', 'GetRow']);
+    });
+
+    it('answers concurrent duplicate deliveries with one record: one PutRow each, one GetRow for each refused', async () => {
+      store = await open();
+      await store.init();
+      let results: Awaited<ReturnType<typeof recordWithin>>[] = [];
+      const sent = await operations(async () => {
+        results = await Promise.all(Array.from({ length: 10 }, () => recordWithin(store, callback('race'))));
+      });
+      expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+      for (const result of results) expect(result.record).toEqual(callback('race').record);
+      expect(sent.filter((operation) => operation === 'PutRow')).toHaveLength(10);
+      expect(sent.filter((operation) => operation === 'GetRow')).toHaveLength(9);
+      await settle();
+      expect((await store.list({})).map((record) => record.id)).toEqual(['race']);
+    });
+
+    it('retries a write whose refusing row is gone when read back, and then stores the record', async () => {
+      store = await open('vanishing');
+      await store.init();
+      await store.create(listing('v'));
+      // Another client deletes the row between the refused PutRow and the GetRow.
+      server.beforeNext('GetRow', () => server.deleteRow('vanishing', 'v'));
+      let result: Awaited<ReturnType<typeof recordWithin>> | undefined;
+      const sent = await operations(async () => {
+        result = await recordWithin(store, listing('v'));
+      });
+      expect(sent).toEqual(['PutRow', 'GetRow', 'PutRow']);
+      expect(result).toEqual({ record: listing('v').record, replayed: false });
     });
 
     it('keeps custom variable names with = and % apart from their values', async () => {
       store = await open();
       await store.init();
       const vars = { 'x:a=b': 'c', 'x:a': 'b=c', 'x:%3D': '%', '': '' };
-      await put(uploadRecord({ id: 'v', vars }));
+      await store.create(callback('v', { vars }));
+      await settle();
       expect((await store.list({ variable: { name: 'x:a', value: 'b=c' } })).map((record) => record.vars)).toEqual([vars]);
       expect(await store.list({ variable: { name: 'x:a=b', value: 'c' } })).toHaveLength(1);
       expect(await store.list({ variable: { name: 'x:a', value: 'b' } })).toEqual([]);
@@ -225,11 +360,13 @@ describe('Tablestore over the wire-protocol test server', () => {
       store = await open();
       await store.init();
       const records = Array.from({ length: 130 }, (_, n) => uploadRecord({ id: `r${String(n).padStart(3, '0')}`, receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() }));
-      for (const record of records) await put(record);
-      const searches = () => server.calls.filter((call) => call.operation === 'Search').length;
-      const before = searches();
-      const all = await store.list({});
-      expect(searches() - before).toBe(2);
+      for (const record of records) await store.create(storedUpload(record));
+      await settle();
+      let all: UploadRecord[] = [];
+      const sent = await operations(async () => {
+        all = await store.list({});
+      });
+      expect(sent).toEqual(['Search', 'Search']);
       expect(all.map((record) => record.id)).toEqual(records.map((record) => record.id).reverse());
       expect((await store.list({ limit: 101 })).map((record) => record.id)).toEqual(all.slice(0, 101).map((record) => record.id));
     });
@@ -267,7 +404,7 @@ describe('Tablestore over the wire-protocol test server', () => {
         server.throttleNext(1);
         await expect(store.get('a')).rejects.toSatisfy((error) => error instanceof TransientStoreError && error.cause instanceof TablestoreError && error.cause.code === 'OTSServerBusy');
         server.throttleNext(1, 'OTSNotEnoughCapacityUnit');
-        await expect(store.claim({ id: 'a', status: EntryStatus.INPROGRESS, fingerprint, claimToken: 't', claimExpiresAt: Date.now() + 1_000 }, Date.now())).rejects.toBeInstanceOf(TransientStoreError);
+        await expect(store.create(callback('a'))).rejects.toBeInstanceOf(TransientStoreError);
         expect(await store.get('a')).toBeUndefined();
       });
 
@@ -279,36 +416,48 @@ describe('Tablestore over the wire-protocol test server', () => {
 
       it('records once through throttled calls, retrying within the budget', async () => {
         server.throttleNext(3);
-        const result = await recordOnce(store, input('a'), { deadline: Date.now() + 3_000 });
-        expect(result).toEqual({ record: uploadRecord({ id: 'a' }), replayed: false });
-        expect(await store.list({})).toEqual([uploadRecord({ id: 'a' })]);
+        const sent = await operations(async () => {
+          expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: false });
+        });
+        expect(sent).toEqual(['PutRow', 'PutRow', 'PutRow', 'PutRow']);
+        await settle();
+        expect(await store.list({})).toEqual([callback('a').record]);
       });
 
-      it('answers 503 in time when the store is down, and stores nothing', async () => {
+      it('answers 503 StoreUnavailable in time when the store is down, and stores nothing', async () => {
+        // The longest backoff every time, so the last wait never ends right at the deadline.
+        vi.spyOn(Math, 'random').mockReturnValue(0.99);
         await server.stop();
         try {
           await expect(store.get('a')).rejects.toSatisfy((error) => error instanceof TransientStoreError && (error.cause as TablestoreError).code === 'NetworkingError');
           const started = Date.now();
-          await expect(recordOnce(store, input('a'), { deadline: started + 400 })).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
-          expect(Date.now() - started).toBeLessThan(800);
+          await expect(recordWithin(store, callback('a'), 400)).rejects.toMatchObject({ code: 'StoreUnavailable', status: 503 });
+          expect(Date.now() - started).toBeLessThan(400);
         } finally {
           await server.start();
         }
         expect(await store.get('a')).toBeUndefined();
       });
 
-      it('answers DeadlineExceeded on time when a call hangs; the late claim expires and a retry records once', async () => {
+      it('answers DeadlineExceeded on time when a call hangs; the write lands later and a redelivery gets it', async () => {
         server.delayNext(1, 600);
         const started = Date.now();
-        const deadline = started + 300;
-        await expect(recordOnce(store, input('a'), { deadline })).rejects.toMatchObject({ code: 'DeadlineExceeded' });
-        expect(Date.now() - started).toBeLessThan(550);
-        // The held claim lands after the caller gave up: a claim that expires at that deadline, no record.
-        await new Promise((resolve) => setTimeout(resolve, 700));
-        expect(await store.get('a')).toMatchObject({ status: EntryStatus.INPROGRESS, claimExpiresAt: deadline });
-        const retried = await recordOnce(store, input('a'), { deadline: Date.now() + 3_000 });
-        expect(retried.replayed).toBe(false);
-        expect(await store.list({})).toHaveLength(1);
+        await expect(recordWithin(store, callback('a'), 300)).rejects.toMatchObject({ code: 'DeadlineExceeded', status: 503 });
+        expect(Date.now() - started).toBeLessThan(450);
+        // The held PutRow is the whole record, applied after the caller gave up.
+        await sleep(400);
+        expect(await store.get('a')).toEqual(callback('a'));
+        expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: true });
+      });
+
+      it('lets a redelivery record while the abandoned write still hangs; that write then finds the record and changes nothing', async () => {
+        server.delayNext(1, 600);
+        await expect(recordWithin(store, callback('a', { receivedAt: 'first delivery' }), 300)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+        expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: false });
+        await sleep(400);
+        expect(await store.get('a')).toEqual(callback('a'));
+        await settle();
+        expect(await store.list({})).toEqual([callback('a').record]);
       });
     });
   });
@@ -327,8 +476,8 @@ const LIVE = {
 describe.runIf(LIVE.endpoint && LIVE.instance && LIVE.credentials)('live Tablestore (throwaway table)', { timeout: 120_000 }, () => {
   const instance = LIVE.instance as string;
   const table = `oss_callback_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const fingerprint = fingerprintOf('signed bytes');
   let store: UploadStore;
-  const claimFor = (id: string, claimExpiresAt: number, claimToken: string) => ({ id, status: EntryStatus.INPROGRESS, fingerprint, claimToken, claimExpiresAt });
 
   beforeAll(async () => {
     store = await openTablestoreStore(instance, table);
@@ -339,41 +488,51 @@ describe.runIf(LIVE.endpoint && LIVE.instance && LIVE.credentials)('live Tablest
     await dropTable(instance, table);
   }, 120_000);
 
-  it('initialises idempotently', async () => {
-    await store.init();
+  it('initialises idempotently, finding the index it made complete', async () => {
+    const lines: string[] = [];
+    await store.init({ report: (line) => lines.push(line) });
+    expect(lines).toEqual([`table ${table} exists with its search index ${LIST_INDEX}`]);
   });
 
-  it('claims once, refuses a live claim with the first, lets an expired claim be taken over', async () => {
-    const now = Date.now();
-    const first = claimFor('claim', now + 60_000, 'first');
-    expect(await store.claim(first, now)).toEqual({ claimed: true });
-    expect(await store.claim(claimFor('claim', now + 60_000, 'second'), now)).toEqual({ claimed: false, existing: first });
-    await store.claim(claimFor('expired', now - 1, 'crashed'), now - 5_000);
-    expect(await store.claim(claimFor('expired', now + 60_000, 'taker'), now)).toEqual({ claimed: true });
+  it('creates a record once, exactly, and returns it to every later write', async () => {
+    const upload = storedUpload(uploadRecord({ id: 'exact', object: 'dir/ünïcode ✓.jpg', vpcId: null, vars: { 'x:note': 'a=b&c' } }), fingerprint);
+    expect(await store.create(upload)).toEqual({ created: true });
+    expect(await store.create(storedUpload(uploadRecord({ id: 'exact', size: 1 }), fingerprintOf('other')))).toEqual({ created: false, existing: upload });
+    expect(await store.create(storedUpload(uploadRecord({ id: 'exact', source: 'reconcile' }), fingerprintOf('listing')))).toEqual({ created: false, existing: upload });
+    expect(await store.get('exact')).toEqual(upload);
   });
 
-  it('completes and releases only with the claim token, keeping the record exactly', async () => {
-    const record = uploadRecord({ id: 'exact', object: 'dir/ünïcode ✓.jpg', vpcId: null, vars: { 'x:note': 'a=b&c' } });
-    const entry = { id: 'exact', status: EntryStatus.COMPLETE, fingerprint, record };
-    await store.claim(claimFor('exact', Date.now() + 60_000, 'mine'), Date.now());
-    expect(await store.complete(entry, 'not-mine')).toBe(false);
-    await store.release('exact', 'not-mine');
-    expect(await store.complete(entry, 'mine')).toBe(true);
-    await store.release('exact', 'mine');
-    expect(await store.get('exact')).toEqual(entry);
+  it("lets a callback replace a listing's record (passIfMissing and IGNORE as the adapter relies on), and nothing replace a callback's", async () => {
+    const listed = storedUpload(uploadRecord({ id: 'listed', source: 'reconcile', vars: {} }), fingerprintOf('listing'));
+    const callback = storedUpload(uploadRecord({ id: 'listed' }), fingerprint);
+    expect(await store.create(listed)).toEqual({ created: true });
+    expect(await store.create(storedUpload(uploadRecord({ id: 'listed', source: 'event' }), fingerprintOf('event')))).toEqual({ created: false, existing: listed });
+    expect(await store.create(callback)).toEqual({ created: true });
+    expect(await store.create(listed)).toEqual({ created: false, existing: callback });
+    expect(await store.get('listed')).toEqual(callback);
+  });
+
+  it('binds a ticket once', async () => {
+    const expiresAt = Date.now() + 60_000;
+    expect(await store.bind({ key: 'ticket:live', value: 'first', expiresAt })).toBe('first');
+    expect(await store.bind({ key: 'ticket:live', value: 'second', expiresAt })).toBe('first');
   });
 
   it('turns concurrent duplicates into one record', async () => {
-    const input = { id: 'race', fingerprint, build: () => uploadRecord({ id: 'race' }) };
-    const results = await Promise.all(Array.from({ length: 10 }, () => recordOnce(store, input, { deadline: Date.now() + 4_000 })));
+    const results = await Promise.all(Array.from({ length: 10 }, () => recordWithin(store, storedUpload(uploadRecord({ id: 'race' }), fingerprint), 4_000)));
     expect(results.filter((result) => !result.replayed)).toHaveLength(1);
   });
 
-  it('lists by bucket and prefix, custom variable and uploader once the index catches up', async () => {
-    await recordOnce(store, { id: 'listed', fingerprint, build: () => uploadRecord({ id: 'listed', bucket: 'live-bucket', object: 'live/1.jpg', vars: { 'x:uid': 'live-7' }, uploader: 'live-user' }) }, { deadline: Date.now() + 4_000 });
-    await vi.waitFor(async () => expect((await store.list({ bucket: 'live-bucket', prefix: 'live/' })).map((record) => record.id)).toEqual(['listed']), { timeout: 60_000, interval: 1_000 });
-    expect((await store.list({ variable: { name: 'x:uid', value: 'live-7' } })).map((record) => record.id)).toEqual(['listed']);
-    expect((await store.list({ uploader: 'live-user' })).map((record) => record.id)).toEqual(['listed']);
+  it('lists by bucket and prefix, custom variable, uploader and source once the index catches up, never a binding', async () => {
+    const record = uploadRecord({ id: 'listed-live', bucket: 'live-bucket', object: 'live/1.jpg', vars: { 'x:uid': 'live-7' }, uploader: 'live-user' });
+    await recordWithin(store, storedUpload(record, fingerprint), 4_000);
+    const ids = (records: UploadRecord[]) => records.map((each) => each.id);
+    await vi.waitFor(async () => expect(ids(await store.list({ bucket: 'live-bucket', prefix: 'live/' }))).toEqual(['listed-live']), { timeout: 60_000, interval: 1_000 });
+    expect(ids(await store.list({ variable: { name: 'x:uid', value: 'live-7' } }))).toEqual(['listed-live']);
+    expect(ids(await store.list({ uploader: 'live-user' }))).toEqual(['listed-live']);
+    expect(ids(await store.list({ source: 'callback', bucket: 'live-bucket' }))).toEqual(['listed-live']);
+    expect(await store.list({ source: 'event' })).toEqual([]);
+    expect(ids(await store.list({})).some((id) => id.startsWith('binding:'))).toBe(false);
   });
 });
 
