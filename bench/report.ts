@@ -3,6 +3,8 @@ export interface BenchLine {
   name: string;
   value: number;
   unit: string;
+  /** Which way is better for this figure, so a reader knows what a ratio above 1 means. */
+  better?: 'higher' | 'lower';
   baseline?: { name: string; value: number };
 }
 

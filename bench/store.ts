@@ -27,7 +27,7 @@ const WARM_UP = 100;
 
 function record(id: string): UploadRecord {
   return {
-    id, bucket: 'bench', object: `uploads/${id}.jpg`, etag: 'D41D8CD98F00B204E9800998ECF8427E', size: 1024, mimeType: 'image/jpeg',
+    id, source: 'callback', bucket: 'bench', object: `uploads/${id}.jpg`, etag: 'D41D8CD98F00B204E9800998ECF8427E', size: 1024, mimeType: 'image/jpeg',
     crc64: '18446744073709551615', contentMd5: null, operation: 'PutObject', reqId: id, clientIp: '203.0.113.7', vpcId: null,
     image: null, vars: { 'x:uid': '42', 'x:album': 'bench' }, uploader: 'bench', receivedAt: new Date().toISOString(),
   };
@@ -62,11 +62,11 @@ function callbackFor(id: string): CallbackRequest {
 }
 
 /**
- * Callbacks through the receiver (verify, parse, claim, complete, answer) into `store`, against
+ * Callbacks through the receiver (verify, parse, one conditional write, answer) into `store`, against
  * `bare`, one plain insert of the same record into the same store.
  */
 async function compare(label: string, bareName: string, store: UploadStore, bare: (id: string) => Promise<unknown>): Promise<BenchLine[]> {
-  const receiver = createReceiver({ config: { deadlineMs: 4_000, maxBodyBytes: 65_536 }, store, keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]]))), logger: silentLogger });
+  const receiver = createReceiver({ limits: { deadlineMs: 4_000, maxBodyBytes: 65_536 }, store, keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]]))), logger: silentLogger });
   const ours = await measure(callbackFor, async (request) => {
     const response = await receiver.handle(request);
     if (response.status !== 200) throw new Error(`the receiver answered ${response.status}: ${response.body}`);

@@ -54,7 +54,7 @@ describe('local server (node:http + SQLite)', () => {
     expect(answer(sent).record).toMatchObject({ id: 'E2E1', object: '猫.jpg', size: 9 });
     const reader = new SqliteStore(database);
     try {
-      expect((await reader.get('E2E1'))?.status).toBe('COMPLETE');
+      expect((await reader.get('E2E1'))?.record).toEqual(answer(sent).record);
     } finally {
       await reader.close();
     }

@@ -1,12 +1,14 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CallbackRequest, CallbackResponse } from '../../lib/exchange.js';
+import type { CallbackRequest, CallbackResponse, Receiver } from '../../lib/exchange.js';
 import type { Logger } from '../../lib/logger.js';
 import { KeyCache } from '../../lib/protocol/key-cache.js';
 import { signedCallback } from '../../lib/protocol/sign.js';
+import { stringToSign } from '../../lib/protocol/string-to-sign.js';
 import { pinnedKeys } from '../../lib/protocol/trusted-keys.js';
 import { KeyResolver } from '../../lib/protocol/verify.js';
-import { createReceiver, type Receiver } from '../../lib/receiver.js';
+import { createReceiver } from '../../lib/receiver.js';
+import { uploadId } from '../../lib/store/upload-id.js';
 import { MemoryStore } from '../../lib/store/memory.js';
 import type { UploadStore } from '../../lib/store/port.js';
 import { withFaults } from '../support/faulty-store.js';
@@ -27,7 +29,7 @@ describe('receiver', () => {
   let receiver: Receiver;
   const build = (overrides: { store?: UploadStore; deadlineMs?: number; maxBodyBytes?: number } = {}) =>
     createReceiver({
-      config: { deadlineMs: overrides.deadlineMs ?? 4000, maxBodyBytes: overrides.maxBodyBytes ?? 65_536 },
+      limits: { deadlineMs: overrides.deadlineMs ?? 4000, maxBodyBytes: overrides.maxBodyBytes ?? 65_536 },
       store: overrides.store ?? store,
       keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]])), new KeyCache({ fetch: () => Promise.reject(new Error('no network in tests')) })),
       logger: { log: (level, message, fields = {}) => lines.push({ level, message, fields }) } satisfies Logger,
@@ -50,7 +52,9 @@ describe('receiver', () => {
     const answer = json(response);
     expect(answer.Status).toBe('OK');
     expect(answer.record).toMatchObject({
-      id: '674EB5AA2',
+      id: uploadId({ bucket: 'photos', object: 'users/42/cat.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, ''),
+      source: 'callback',
+      reqId: '674EB5AA2',
       bucket: 'photos',
       object: 'users/42/cat.jpg',
       size: 5,
@@ -63,9 +67,31 @@ describe('receiver', () => {
     expect(await store.list({})).toEqual([answer.record]);
   });
 
-  it('uses SHA-256 of the signed bytes as the id when the body has no reqId', async () => {
-    const response = await receiver.handle(callback('bucket=b&object=o'));
-    expect(json(response).record.id).toMatch(/^[0-9a-f]{64}$/);
+  it('keys an upload by bucket, object and ETag, else by reqId, else by SHA-256 of the signed bytes', async () => {
+    const byEtag = json(await receiver.handle(callback('bucket=b&object=o&etag=%22d41d8cd98f00b204e9800998ecf8427e%22&reqId=R9'))).record;
+    expect(byEtag.id).toBe(uploadId({ bucket: 'b', object: 'o', etag: 'D41D8CD98F00B204E9800998ECF8427E' }, ''));
+    expect(json(await receiver.handle(callback('bucket=b&object=o&reqId=R10'))).record.id).toBe('R10');
+    const bare = callback('bucket=b&object=o');
+    expect(json(await receiver.handle(bare)).record.id).toBe(createHash('sha256').update(stringToSign(bare)).digest('hex'));
+  });
+
+  it('answers a second upload of the same bytes to the same key with the first record', async () => {
+    const first = await receiver.handle(callback('bucket=b&object=o&etag=ABC&reqId=UP1&x:uid=1'));
+    const second = await receiver.handle(callback('bucket=b&object=o&etag=ABC&reqId=UP2&x:uid=2'));
+
+    expect(second.status).toBe(200);
+    expect(json(second).record).toEqual(json(first).record);
+    expect(await store.list({})).toHaveLength(1);
+  });
+
+  it('replaces a record made from a listing with the callback for the same upload', async () => {
+    const id = uploadId({ bucket: 'b', object: 'o', etag: 'ABC' }, '');
+    await store.create({ record: { ...json(await build({ store: new MemoryStore() }).handle(callback('bucket=b&object=o&etag=ABC'))).record, source: 'reconcile', vars: {} }, fingerprint: 'listing' });
+    const response = await receiver.handle(callback('bucket=b&object=o&etag=ABC&reqId=LATE&x:uid=7'));
+
+    expect(json(response).record).toMatchObject({ id, source: 'callback', reqId: 'LATE', vars: { 'x:uid': '7' } });
+    expect(lines.at(-1)?.fields.replayed).toBe(false);
+    expect((await store.get(id))?.record.source).toBe('callback');
   });
 
   it('answers a repeated delivery with the stored answer and writes nothing', async () => {
@@ -84,8 +110,8 @@ describe('receiver', () => {
     const request = callback('bucket=b&object=o&reqId=RACE');
     const answers = await Promise.all(Array.from({ length: 20 }, () => receiver.handle(request)));
 
-    expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([200]));
-    expect(new Set(answers.map((answer) => answer.body.toString()))).toHaveProperty('size', 1);
+    expect(new Set(answers.map((answer: CallbackResponse) => answer.status))).toEqual(new Set([200]));
+    expect(new Set(answers.map((answer: CallbackResponse) => answer.body.toString()))).toHaveProperty('size', 1);
     expect(await store.list({})).toHaveLength(1);
   });
 
@@ -146,7 +172,7 @@ describe('receiver', () => {
   });
 
   it('answers 503 DeadlineExceeded before the deadline when the store does not answer, leaving no record', async () => {
-    receiver = build({ store: withFaults(store, [{ verb: 'claim', times: 1, hang: true }]), deadlineMs: 150 });
+    receiver = build({ store: withFaults(store, [{ verb: 'create', times: 1, hang: true }]), deadlineMs: 150 });
     const response = await receiver.handle(callback('bucket=b&object=o&reqId=SLOW'));
 
     expect(response.status).toBe(503);
@@ -155,7 +181,7 @@ describe('receiver', () => {
   });
 
   it('keeps to the platform time left when it is shorter than the configured deadline', async () => {
-    receiver = build({ store: withFaults(store, [{ verb: 'claim', times: 1, hang: true }]) });
+    receiver = build({ store: withFaults(store, [{ verb: 'create', times: 1, hang: true }]) });
     const started = Date.now();
     const response = await receiver.handle(callback('bucket=b&object=o&reqId=LAMBDA'), { remainingMs: 400 });
 
@@ -164,7 +190,7 @@ describe('receiver', () => {
   });
 
   it('answers 503 StoreUnavailable when the store fails, leaving no record', async () => {
-    const failing = withFaults(store, [{ verb: 'complete', times: 99, fail: () => { throw new Error('disk I/O error'); } }]);
+    const failing = withFaults(store, [{ verb: 'create', times: 99, fail: () => { throw new Error('disk I/O error'); } }]);
     receiver = build({ store: failing });
     const response = await receiver.handle(callback('bucket=b&object=o&reqId=DOWN'));
 

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { openSqliteStore } from '../../../lib/store/sqlite.js';
-import { recordOnce } from '../../../lib/store/record-once.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { uploadRecord } from '../../support/upload-records.js';
 
@@ -25,7 +24,7 @@ const records = [
 
 beforeAll(async () => {
   const store = openSqliteStore(path);
-  for (const record of records) await recordOnce(store, { id: record.id, fingerprint: 'f', build: () => record }, { deadline: Date.now() + 3_000 });
+  for (const record of records) await store.create({ record, fingerprint: 'f' });
   await store.close();
 });
 

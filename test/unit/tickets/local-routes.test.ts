@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CallbackRequest, CallbackResponse } from '../../../lib/exchange.js';
 import { MemoryStore } from '../../../lib/store/memory.js';
-import { EntryStatus } from '../../../lib/store/port.js';
 import type { UploadRecord } from '../../../lib/store/record.js';
 import { loadTicketConfig } from '../../../lib/tickets/config.js';
 import { ConfigError } from '../../../lib/config.js';
@@ -20,15 +19,13 @@ const config = loadTicketConfig({
 });
 
 function record(id: string, uploader: string | null): UploadRecord {
-  return { id, bucket: 'photos', object: `uploads/${uploader}/${id}`, etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null, vars: {}, uploader, receivedAt: `2025-06-01T12:00:0${id}.000Z` };
+  return { id, source: 'callback', bucket: 'photos', object: `uploads/${uploader}/${id}`, etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null, vars: {}, uploader, receivedAt: `2025-06-01T12:00:0${id}.000Z` };
 }
 
 async function setup() {
   const store = new MemoryStore();
   for (const [id, uploader] of [['1', 'alice'], ['2', 'bob'], ['3', 'alice'], ['4', null]] as const) {
-    const claim = { id, status: EntryStatus.INPROGRESS, fingerprint: id, claimToken: id, claimExpiresAt: Date.now() + 60_000 };
-    await store.claim(claim, Date.now());
-    await store.complete({ id, status: EntryStatus.COMPLETE, fingerprint: id, record: record(id, uploader) }, id);
+    await store.create({ fingerprint: id, record: record(id, uploader) });
   }
   const tickets = createTicketService({ config, credentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) });
   return ticketRoutes({ tickets, store, webRoot: WEB_ROOT });

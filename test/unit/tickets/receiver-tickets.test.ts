@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../../lib/config.js';
-import type { CallbackResponse } from '../../../lib/exchange.js';
+import type { CallbackResponse, Receiver } from '../../../lib/exchange.js';
 import type { Logger } from '../../../lib/logger.js';
-import { createReceiver, type Receiver } from '../../../lib/receiver.js';
+import { createReceiver } from '../../../lib/receiver.js';
+import { ticketAuthorizer, type TicketSettings } from '../../../lib/tickets/authorize.js';
 import { MemoryStore } from '../../../lib/store/memory.js';
 import type { UploadStore } from '../../../lib/store/port.js';
 import { TransientStoreError } from '../../../lib/store/port.js';
@@ -46,9 +46,10 @@ const json = (response: CallbackResponse) => JSON.parse(response.body.toString('
 describe('receiver with upload tickets', () => {
   let store: MemoryStore;
   let lines: string[];
-  const build = (tickets: Config['tickets'], target: UploadStore = store): Receiver =>
+  const build = (tickets: TicketSettings | null, target: UploadStore = store): Receiver =>
     createReceiver({
-      config: { deadlineMs: 4000, maxBodyBytes: 65_536, tickets },
+      limits: { deadlineMs: 4000, maxBodyBytes: 65_536 },
+      ...(tickets ? { authorize: ticketAuthorizer(tickets) } : {}),
       store: target,
       keys: testResolver(),
       logger: { log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })) } satisfies Logger,
@@ -87,7 +88,7 @@ describe('receiver with upload tickets', () => {
     const ticket = ticketFor();
     const request = callback({ ticket: await signTicket(ticket, current) });
     const first = await receiver.handle(request);
-    const later = createReceiver({ config: { deadlineMs: 4000, maxBodyBytes: 65_536, tickets: { keys, required: true } }, store, keys: testResolver(), logger: { log() {} }, now: () => NOW + 3_600_000 });
+    const later = createReceiver({ limits: { deadlineMs: 4000, maxBodyBytes: 65_536 }, authorize: ticketAuthorizer({ keys, required: true }), store, keys: testResolver(), logger: { log() {} }, now: () => NOW + 3_600_000 });
 
     const again = await later.handle(request);
     const fresh = await later.handle(callback({ object: 'uploads/alice/2/dog.png', ticket: await signTicket(ticket, current) }));
@@ -157,15 +158,15 @@ describe('receiver with upload tickets', () => {
   it('lets one of two objects racing on one ticket through', async () => {
     const jws = await signTicket(ticketFor(), current);
     const answers = await Promise.all(['a', 'b', 'c', 'd'].map((name) => receiver.handle(callback({ ticket: jws, object: `uploads/alice/${name}.png` }))));
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 403, 403, 403]);
+    expect(answers.map((answer: CallbackResponse) => answer.status).sort()).toEqual([200, 403, 403, 403]);
     expect(await store.list({})).toHaveLength(1);
   });
 
-  it('retries a claim whose first attempt landed but whose answer was lost, and still binds the ticket', async () => {
+  it('retries a binding whose first attempt landed but whose answer was lost, and still binds the ticket', async () => {
     const lost = () => {
       throw new TransientStoreError('connection reset');
     };
-    receiver = build({ keys, required: true }, withFaults(store, [{ verb: 'claim', times: 1, fail: lost, after: true }]));
+    receiver = build({ keys, required: true }, withFaults(store, [{ verb: 'bind', times: 1, fail: lost, after: true }]));
     const jws = await signTicket(ticketFor(), current);
     expect((await receiver.handle(callback({ ticket: jws }))).status).toBe(200);
     expect(await refusal({ ticket: jws, object: 'uploads/alice/other.png' }, 'TicketReused')).toBeTruthy();

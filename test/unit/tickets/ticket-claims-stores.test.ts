@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBudget } from '../../../lib/deadline.js';
 import type { CallbackError } from '../../../lib/errors.js';
 import type { CallbackFields } from '../../../lib/protocol/callback-body.js';
 import { openDynamoDbStore } from '../../../lib/store/dynamodb.js';
@@ -16,9 +17,9 @@ import { startTablestoreServer, type TablestoreServer } from '../../support/tabl
 import { tempDir } from '../../support/temp-dir.js';
 
 /**
- * The ticket's one-object binding is a claim through the store port, with nothing new asked of an
- * adapter: every adapter binds it, lets the same object through again, refuses another object, and
- * keeps the marker out of its listings.
+ * The ticket's one-object binding is one conditional write through the port's `bind`: every adapter
+ * binds it, lets the same object through again, refuses another object, and keeps the binding out
+ * of its listings.
  */
 const key = { id: 'k', secret: new Uint8Array(randomBytes(32)) };
 const keys = new Map([[key.id, key.secret]]);
@@ -55,9 +56,9 @@ describe.each(stores)('a ticket bound through the %s store', (_, open) => {
     await store.init();
     try {
       const now = Date.now();
-      const authorize = ticketAuthorizer({ keys, required: true }, store);
+      const authorize = ticketAuthorizer({ keys, required: true });
       const jws = await signTicket({ sub: 'alice', jti: randomUUID(), bucket: 'photos', prefix: 'uploads/alice/', maxSize: 100, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 600 }, key);
-      const context = () => ({ deadline: Date.now() + 3000, signal: new AbortController().signal, now: Date.now });
+      const context = () => ({ budget: createBudget(Date.now() + 3000), store });
 
       expect(await authorize(fields('uploads/alice/a.png'), jws, context())).toBe('alice');
       expect(await authorize(fields('uploads/alice/a.png'), jws, context())).toBe('alice');
@@ -71,10 +72,11 @@ describe.each(stores)('a ticket bound through the %s store', (_, open) => {
   });
 });
 
-it('lets go of the caller\'s signal once the claim is made, so nothing waits for the deadline', async () => {
+it('leaves no listener on the callback\'s budget once the binding is made', async () => {
   const now = Date.now();
   const jws = await signTicket({ sub: 'alice', jti: randomUUID(), bucket: 'photos', prefix: 'uploads/alice/', maxSize: 100, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 600 }, key);
-  const signal = new AbortController().signal;
-  await ticketAuthorizer({ keys, required: true }, new MemoryStore())(fields('uploads/alice/a.png'), jws, { deadline: now + 3000, signal, now: Date.now });
-  expect(getEventListeners(signal, 'abort')).toEqual([]);
+  const budget = createBudget(now + 3000);
+  await ticketAuthorizer({ keys, required: true })(fields('uploads/alice/a.png'), jws, { budget, store: new MemoryStore() });
+  expect(getEventListeners(budget.signal, 'abort')).toEqual([]);
+  budget.dispose();
 });
