@@ -4,8 +4,10 @@ import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import type { Binding, CreateOutcome, InitOptions, ListQuery, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
 
-/** Either a client the caller built or the config for ours (tests point it at dynalite), never both. */
-export type DynamoDbStoreOptions = { client: DynamoDbClient; clientConfig?: never } | { client?: never; clientConfig?: DynamoDbClientConfig };
+export interface DynamoDbStoreOptions {
+  /** Where and as whom to connect, over the standard AWS environment (tests point it at dynalite). */
+  clientConfig?: DynamoDbClientConfig;
+}
 
 /** How long a batch waits before resending the items DynamoDB left unprocessed. */
 const UNPROCESSED_PAUSE_MS = 20;
@@ -41,7 +43,7 @@ export class DynamoDbStore implements UploadStore {
   constructor(table: string, options: DynamoDbStoreOptions = {}) {
     this.#table = table;
     this.description = `dynamodb:${table}`;
-    this.#client = options.client ?? new DynamoDbClient(options.clientConfig);
+    this.#client = new DynamoDbClient(options.clientConfig);
   }
 
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
