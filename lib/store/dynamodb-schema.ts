@@ -1,36 +1,58 @@
 import { createHash } from 'node:crypto';
-import type { AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { Item } from './dynamodb-client.js';
+import { sortKey } from './list-query.js';
+import type { Binding, StoredUpload } from './port.js';
+import type { RecordSource, UploadRecord } from './record.js';
 import table from './dynamodb-table.json' with { type: 'json' };
 
 /**
  * The DynamoDB table, kept once in `dynamodb-table.json` in CloudFormation's shape, so `store init`
- * (here) and `serverless.yml` (through `${file(./lib/store/dynamodb-table.json):…}`) declare the same.
+ * and `serverless.yml` (through `${file(./lib/store/dynamodb-table.json):…}`) declare the same.
  *
- * One item per upload id, key `pk = u#<id>`: a claim (status, fingerprint, claimToken,
- * claimExpiresAt, expiresAt for TTL clean-up) or the complete record (status, fingerprint, record as
- * JSON, and the listing attributes bucket, objectKey, sortKey, timeShard, uploader). Claims carry no
- * listing attribute, so every index is sparse and holds complete records only.
+ * Records: one item per upload, key `pk = u#<id>`, written whole by one conditional put: fingerprint,
+ * source, the record as JSON, and the listing attributes bucket, objectKey, sortKey, timeShard,
+ * uploader (when there is one) and sourceShard (only when the source is not a callback).
  *
  * Custom variables: one small item per variable of a record, key `pk = v#<name>=<value>#<id>`, with
  * varKey and sortKey for the `byVar` index and recordId pointing at the upload. They are written just
- * before the record completes; listing by variable reads the upload items they point at and keeps the
- * complete ones, so an index item left by a failed delivery never shows. This indexes every variable
- * without configuration, at one extra write per variable.
+ * after the record; listing by variable reads the records they point at and checks each, so an index
+ * item whose record changed or never came never lists one that does not match. This indexes every
+ * variable without configuration, at one batch write per record with variables.
  *
- * Indexes: byTime (timeShard, sortKey) for the unfiltered listing, spread over TIME_SHARDS partitions
- * so no single partition takes every write; byBucketTime (bucket, sortKey) for a bucket, newest first;
- * byBucketKey (bucket, objectKey) for a key prefix (begins_with; the matches are sorted in code);
- * byUploader (uploader, sortKey); byVar (varKey, sortKey). sortKey = `<receivedAt>#<id>`.
+ * Ticket bindings: key `pk = t#<key>`, the bound value, and expiresAt for TTL clean-up. They carry no
+ * listing attribute, so no index holds them and they are never listed.
+ *
+ * Indexes (all sparse: only records have their keys): byTime (timeShard, sortKey) for the unfiltered
+ * listing, spread over TIME_SHARDS partitions so no single partition takes every write; byBucketTime
+ * (bucket, sortKey) for a bucket, newest first; byBucketKey (bucket, objectKey) for a key prefix
+ * (begins_with; the matches are sorted in code); byUploader (uploader, sortKey); byNonCallbackSource
+ * (sourceShard = `<source>#<timeShard>`, sortKey) for records made from a listing or an event, the
+ * few among many callbacks (listing callbacks reads byTime and skips the others in code, so a
+ * callback's write pays for no extra index); byVar (varKey, sortKey). sortKey = `<receivedAt>#<id>`.
  */
-export const TABLE = table as {
-  BillingMode: BillingMode;
-  AttributeDefinitions: AttributeDefinition[];
-  KeySchema: KeySchemaElement[];
-  GlobalSecondaryIndexes: GlobalSecondaryIndex[];
-  TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
-};
+export const TABLE = table as TableDefinition;
 
-export const INDEX = { time: 'byTime', bucketTime: 'byBucketTime', bucketKey: 'byBucketKey', uploader: 'byUploader', variable: 'byVar' } as const;
+export interface TableDefinition {
+  BillingMode: string;
+  AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+  KeySchema: KeySchemaElement[];
+  GlobalSecondaryIndexes: { IndexName: string; KeySchema: KeySchemaElement[]; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }[];
+  TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
+}
+
+interface KeySchemaElement {
+  AttributeName: string;
+  KeyType: string;
+}
+
+export const INDEX = {
+  time: 'byTime',
+  bucketTime: 'byBucketTime',
+  bucketKey: 'byBucketKey',
+  uploader: 'byUploader',
+  nonCallbackSource: 'byNonCallbackSource',
+  variable: 'byVar',
+} as const;
 
 export const TTL_ATTRIBUTE = TABLE.TimeToLiveSpecification.AttributeName;
 
@@ -43,18 +65,69 @@ function keyPart(text: string): string {
   return Buffer.byteLength(text) <= MAX_KEY_PART_BYTES ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-export function uploadKey(id: string): string {
-  return `u#${keyPart(id)}`;
+export function uploadKey(id: string): Item {
+  return { pk: { S: `u#${keyPart(id)}` } };
+}
+
+export function bindingKey(key: string): Item {
+  return { pk: { S: `t#${keyPart(key)}` } };
 }
 
 export function varKey(name: string, value: string): string {
   return keyPart(`${name}=${value}`);
 }
 
-export function varItemKey(name: string, value: string, id: string): string {
-  return `v#${varKey(name, value)}#${keyPart(id)}`;
-}
-
 export function timeShard(id: string): string {
   return String((createHash('sha256').update(id).digest()[0] as number) % TIME_SHARDS);
+}
+
+export function sourceShard(source: Exclude<RecordSource, 'callback'>, shard: string): string {
+  return `${source}#${shard}`;
+}
+
+/** The one item a record is: what `create` puts. */
+export function recordItem({ record, fingerprint }: StoredUpload): Item {
+  const shard = timeShard(record.id);
+  const item: Item = {
+    ...uploadKey(record.id),
+    fingerprint: { S: fingerprint },
+    source: { S: record.source },
+    record: { S: JSON.stringify(record) },
+    bucket: { S: record.bucket },
+    objectKey: { S: record.object },
+    sortKey: { S: sortKey(record) },
+    timeShard: { S: shard },
+  };
+  // An index key attribute must be a string when present: no uploader, no attribute, not in byUploader.
+  if (record.uploader !== null) item.uploader = { S: record.uploader };
+  if (record.source !== 'callback') item.sourceShard = { S: sourceShard(record.source, shard) };
+  return item;
+}
+
+/** One `byVar` index item per custom variable of the record. */
+export function variableItems(record: UploadRecord): Item[] {
+  const key = sortKey(record);
+  return Object.entries(record.vars).map(([name, value]) => ({
+    pk: { S: `v#${varKey(name, value)}#${keyPart(record.id)}` },
+    varKey: { S: varKey(name, value) },
+    sortKey: { S: key },
+    recordId: { S: record.id },
+  }));
+}
+
+export function storedUploadOf(item: Item): StoredUpload {
+  return { record: JSON.parse(text(item, 'record')) as UploadRecord, fingerprint: text(item, 'fingerprint') };
+}
+
+export function bindingItem(binding: Binding): Item {
+  return {
+    ...bindingKey(binding.key),
+    value: { S: binding.value },
+    // TTL deletes the binding some time after it expired; until then it answers as bound.
+    [TTL_ATTRIBUTE]: { N: String(Math.ceil(binding.expiresAt / 1000)) },
+  };
+}
+
+export function text(item: Item, name: string): string {
+  return (item[name] as { S: string }).S;
 }

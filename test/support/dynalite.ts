@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 // @ts-expect-error dynalite ships no types; it is a factory returning a node:http server.
 import dynalite from 'dynalite';
+import type { DynamoDbClientConfig } from '../../lib/store/dynamodb-client.js';
 
 export interface Dynalite {
   endpoint: string;
-  /** What a DynamoDB client needs to reach it: fake credentials, a region, no SDK retries. */
-  clientConfig: DynamoDBClientConfig;
+  /** What the store's client needs to reach it: the endpoint, a region and fake credentials. */
+  clientConfig: DynamoDbClientConfig;
   stop(): Promise<void>;
 }
 
@@ -23,8 +23,8 @@ export async function startDynalite(): Promise<Dynalite> {
   };
 }
 
-export function dynamoClientConfig(endpoint: string): DynamoDBClientConfig {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+export function dynamoClientConfig(endpoint: string): DynamoDbClientConfig {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
 let tables = 0;

@@ -1,16 +1,27 @@
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * An HTTP proxy in front of a DynamoDB endpoint that misbehaves on chosen operations, so faults reach
- * the real SDK client as they would from AWS: throttling answered in DynamoDB's wire format, a request
- * that never gets an answer, one that is written but whose answer is lost, a dropped connection.
+ * An HTTP proxy in front of a DynamoDB endpoint that counts requests and misbehaves on chosen
+ * operations, so faults reach the store's client as they would from AWS: throttling and server errors
+ * answered in DynamoDB's wire format, a request that never gets an answer, one that is written but
+ * whose answer is lost, a dropped connection.
  */
 export type ProxyFault =
   | { kind: 'throttle'; name?: 'ProvisionedThroughputExceededException' | 'ThrottlingException' }
+  | { kind: 'server-error' }
   | { kind: 'hang' }
   | { kind: 'lose-answer' }
   | { kind: 'reset' };
+
+export interface FaultProxyOptions {
+  /**
+   * Answer a failed condition as DynamoDB does and dynalite does not: with the item that is there,
+   * when the request asked for it (`ReturnValuesOnConditionCheckFailure: ALL_OLD`). The proxy reads
+   * the item itself; that read is not counted in `seen`.
+   */
+  returnItemOnConditionFailure?: boolean;
+}
 
 export interface FaultProxy {
   endpoint: string;
@@ -18,47 +29,76 @@ export interface FaultProxy {
   inject(operation: string, fault: ProxyFault, times?: number): void;
   /** How many requests of each operation reached the proxy. */
   seen: Record<string, number>;
+  /** All requests that reached the proxy, of any operation. */
+  total(): number;
   stop(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+interface Upstream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  payload: Buffer;
+}
+
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const faults: { operation: string; fault: ProxyFault; times: number }[] = [];
   const seen: Record<string, number> = {};
   const held = new Set<ServerResponse>();
   const { hostname, port } = new URL(target);
 
-  const forward = (req: IncomingMessage, body: Buffer, answer: (status: number, headers: object, payload: Buffer) => void) => {
-    const upstream = request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => answer(res.statusCode ?? 500, res.headers, Buffer.concat(chunks)));
+  const forward = (req: IncomingMessage, body: Buffer, headers = req.headers): Promise<Upstream> =>
+    new Promise((resolve, reject) => {
+      const upstream = request({ hostname, port, method: req.method, path: req.url, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, payload: Buffer.concat(chunks) }));
+      });
+      upstream.on('error', reject);
+      upstream.end(body);
     });
-    upstream.end(body);
+
+  /** DynamoDB's answer to a failed condition carries the item; dynalite's does not, so add it. */
+  const withItem = async (req: IncomingMessage, body: Buffer, answer: Upstream): Promise<Upstream> => {
+    const input = JSON.parse(body.toString()) as { TableName: string; Item: { pk: unknown }; ReturnValuesOnConditionCheckFailure?: string };
+    const error = JSON.parse(answer.payload.toString()) as { __type?: string };
+    if (input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD' || !error.__type?.endsWith('#ConditionalCheckFailedException')) return answer;
+    const read = Buffer.from(JSON.stringify({ TableName: input.TableName, Key: { pk: input.Item.pk }, ConsistentRead: true }));
+    const headers = { ...req.headers, 'x-amz-target': 'DynamoDB_20120810.GetItem', 'content-length': String(read.length) };
+    const { Item } = JSON.parse((await forward(req, read, headers)).payload.toString()) as { Item?: unknown };
+    const payload = Buffer.from(JSON.stringify({ ...error, Item }));
+    return { ...answer, headers: { ...answer.headers, 'content-length': String(payload.length) }, payload };
   };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
       seen[operation] = (seen[operation] ?? 0) + 1;
       const match = faults.find((entry) => entry.operation === operation && entry.times > 0);
       if (match) match.times--;
       const fault = match?.fault;
       const body = Buffer.concat(chunks);
-      if (!fault) return forward(req, body, (status, headers, payload) => res.writeHead(status, headers as never).end(payload));
-      switch (fault.kind) {
-        case 'throttle': {
-          const name = fault.name ?? 'ProvisionedThroughputExceededException';
-          const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${name}`, message: 'Rate exceeded' });
-          return res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(payload);
+      const answerWith = (name: string, status: number) => {
+        const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${name}`, message: 'injected by the fault proxy' });
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(payload);
+      };
+      switch (fault?.kind) {
+        case undefined: {
+          let answer = await forward(req, body);
+          if (options.returnItemOnConditionFailure && operation === 'PutItem' && answer.status === 400) answer = await withItem(req, body, answer);
+          return res.writeHead(answer.status, answer.headers).end(answer.payload);
         }
+        case 'throttle':
+          return answerWith(fault.name ?? 'ProvisionedThroughputExceededException', 400);
+        case 'server-error':
+          return answerWith('InternalServerError', 500);
         case 'hang':
           held.add(res);
           return;
         case 'lose-answer':
           held.add(res);
-          return forward(req, body, () => {});
+          return void forward(req, body);
         case 'reset':
           return req.socket.destroy();
       }
@@ -69,6 +109,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     inject: (operation, fault, times = 1) => void faults.push({ operation, fault, times }),
     seen,
+    total: () => Object.values(seen).reduce((sum, count) => sum + count, 0),
     stop: () =>
       new Promise<void>((resolve) => {
         for (const res of held) res.socket?.destroy();

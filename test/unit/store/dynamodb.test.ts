@@ -1,18 +1,23 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../cli/main.js';
+import { credentialsFromEnvironment } from '../../../lib/store/aws-credentials.js';
+import { signSigV4 } from '../../../lib/store/aws-sigv4.js';
+import { DynamoDbClient, DynamoDbError } from '../../../lib/store/dynamodb-client.js';
 import { TABLE } from '../../../lib/store/dynamodb-schema.js';
 import { openDynamoDbStore } from '../../../lib/store/dynamodb.js';
 import { openStore } from '../../../lib/store/open-store.js';
-import { EntryStatus, type UploadStore } from '../../../lib/store/port.js';
-import { recordOnce } from '../../../lib/store/record-once.js';
+import { TransientStoreError, type UploadStore } from '../../../lib/store/port.js';
+import type { UploadRecord } from '../../../lib/store/record.js';
 import { describeStoreContract } from '../../contract/store.contract.js';
-import { bundleScript } from '../../support/bundle-script.js';
 import { dynamoClientConfig, freshTableName, startDynalite, type Dynalite } from '../../support/dynalite.js';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
-import { fingerprintOf, uploadRecord } from '../../support/upload-records.js';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../../support/fault-proxy.js';
+import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../../support/upload-records.js';
 
 let local: Dynalite;
 beforeAll(async () => {
@@ -22,18 +27,127 @@ afterAll(() => local.stop());
 
 describeStoreContract('dynamodb (dynalite)', async () => openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig }));
 
-const fingerprint = fingerprintOf('signed bytes');
-const input = { id: 'a', fingerprint, build: () => uploadRecord({ id: 'a' }) };
-const soon = (ms = 3_000) => ({ deadline: Date.now() + ms });
+const withVars = storedUpload(uploadRecord({ id: 'a' }));
+const withoutVars = storedUpload(uploadRecord({ id: 'a', vars: {} }));
+const byUid = { variable: { name: 'x:uid', value: '42' } };
 
 /** A store whose table lives in dynalite and whose requests go through the fault proxy. */
-async function storeBehindProxy(): Promise<{ store: UploadStore; direct: UploadStore; proxy: FaultProxy }> {
+async function storeBehindProxy(options?: FaultProxyOptions): Promise<{ store: UploadStore; direct: UploadStore; proxy: FaultProxy; close: () => Promise<void> }> {
   const table = freshTableName();
   const direct = openDynamoDbStore(table, { clientConfig: local.clientConfig });
   await direct.init();
-  const proxy = await startFaultProxy(local.endpoint);
-  return { store: openDynamoDbStore(table, { clientConfig: dynamoClientConfig(proxy.endpoint) }), direct, proxy };
+  const proxy = await startFaultProxy(local.endpoint, options);
+  const store = openDynamoDbStore(table, { clientConfig: dynamoClientConfig(proxy.endpoint) });
+  return { store, direct, proxy, close: async () => void (await Promise.all([store.close(), direct.close(), proxy.stop()])) };
 }
+
+/** The requests `act` sends, by operation. */
+async function requestsOf(proxy: FaultProxy, act: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = { ...proxy.seen };
+  await act();
+  return Object.fromEntries(Object.entries(proxy.seen).map(([operation, count]) => [operation, count - (before[operation] ?? 0)]).filter(([, count]) => count !== 0));
+}
+
+describe('DynamoDB store: requests per call, counted at the proxy', () => {
+  it('records a new callback without variables with one conditional PutItem, and with variables adds one BatchWriteItem', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy();
+    expect(await requestsOf(proxy, () => recordWithin(store, withoutVars))).toEqual({ PutItem: 1 });
+    expect(await requestsOf(proxy, () => recordWithin(store, storedUpload(uploadRecord({ id: 'b' }))))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
+    expect(await direct.list(byUid)).toEqual([uploadRecord({ id: 'b' })]);
+    await close();
+  });
+
+  it('answers a duplicate with the failed put and one consistent GetItem where the endpoint does not return the item (dynalite)', async () => {
+    const { store, proxy, close } = await storeBehindProxy();
+    await recordWithin(store, withoutVars);
+    expect(await requestsOf(proxy, async () => expect(await recordWithin(store, withoutVars)).toMatchObject({ replayed: true }))).toEqual({ PutItem: 1, GetItem: 1 });
+    await close();
+  });
+
+  it('answers a duplicate with the failed put alone when DynamoDB returns the item with the failed condition', async () => {
+    const { store, proxy, close } = await storeBehindProxy({ returnItemOnConditionFailure: true });
+    await recordWithin(store, withoutVars);
+    const again = await requestsOf(proxy, async () => expect(await recordWithin(store, withoutVars)).toEqual({ record: withoutVars.record, replayed: true }));
+    expect(again).toEqual({ PutItem: 1 });
+    // A listing finding the callback's record costs the failed put too.
+    const listed = storedUpload(uploadRecord({ id: 'a', source: 'reconcile', vars: {} }), fingerprintOf('listing'));
+    expect(await requestsOf(proxy, () => recordWithin(store, listed))).toEqual({ PutItem: 1 });
+    await close();
+  });
+
+  it('resends the index items with a redelivery of a callback with variables, so a crash between the two writes heals', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy({ returnItemOnConditionFailure: true });
+    proxy.inject('BatchWriteItem', { kind: 'hang' });
+    await expect(recordWithin(store, withVars, 300)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    // The record is stored, its index items are not: listing by variable misses it, never lies.
+    expect(await direct.get('a')).toEqual(withVars);
+    expect(await direct.list(byUid)).toEqual([]);
+    expect(await requestsOf(proxy, () => recordWithin(store, withVars))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
+    expect(await direct.list(byUid)).toEqual([withVars.record]);
+    await close();
+  });
+
+  it('writes the index items of a callback that replaces a listed record the same way, and never lists through the old ones', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy();
+    const listed = storedUpload(uploadRecord({ id: 'a', source: 'reconcile', vars: { 'x:uid': '7' } }), fingerprintOf('listing'));
+    expect(await requestsOf(proxy, () => recordWithin(store, listed))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
+    expect(await requestsOf(proxy, () => recordWithin(store, withVars))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
+    expect(await direct.list({ variable: { name: 'x:uid', value: '7' } })).toEqual([]);
+    expect(await direct.list(byUid)).toEqual([withVars.record]);
+    expect(await direct.list({ source: 'reconcile' })).toEqual([]);
+    await close();
+  });
+
+  it('writes more than 25 variables in batches of 25', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy();
+    const vars = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x:v${i}`, String(i)]));
+    const record = uploadRecord({ id: 'many', vars });
+    expect(await requestsOf(proxy, () => recordWithin(store, storedUpload(record)))).toEqual({ PutItem: 1, BatchWriteItem: 2 });
+    expect(await direct.list({ variable: { name: 'x:v29', value: '29' } })).toEqual([record]);
+    await close();
+  });
+
+  it('binds a ticket with one conditional PutItem, and answers a second bind from the failed put', async () => {
+    const { store, proxy, close } = await storeBehindProxy({ returnItemOnConditionFailure: true });
+    const binding = { key: 'ticket:1', value: 'first', expiresAt: Date.now() + 60_000 };
+    expect(await requestsOf(proxy, () => store.bind(binding))).toEqual({ PutItem: 1 });
+    expect(await requestsOf(proxy, async () => expect(await store.bind({ ...binding, value: 'second' })).toBe('first'))).toEqual({ PutItem: 1 });
+    await close();
+  });
+});
+
+describe('DynamoDB store: what it writes', () => {
+  const client = () => new DynamoDbClient(local.clientConfig);
+  const itemOf = async (table: string, pk: string) =>
+    (await client().call<{ Item?: Record<string, { S?: string; N?: string }> }>('GetItem', { TableName: table, Key: { pk: { S: pk } } })).Item;
+
+  it('stores a record as its JSON with the listing attributes, and a binding with its TTL only', async () => {
+    const table = freshTableName();
+    const store = openDynamoDbStore(table, { clientConfig: local.clientConfig });
+    await store.init();
+    await store.create(storedUpload(uploadRecord({ id: 'a', source: 'event', uploader: null })));
+    const item = await itemOf(table, 'u#a');
+    expect(Object.keys(item ?? {}).sort()).toEqual(['bucket', 'fingerprint', 'objectKey', 'pk', 'record', 'sortKey', 'source', 'sourceShard', 'timeShard']);
+    expect(item?.sourceShard?.S).toBe(`event#${item?.timeShard?.S}`);
+    const expiresAt = Date.UTC(2026, 7, 1, 10, 0, 0, 1);
+    await store.bind({ key: 'ticket:1', value: 'object', expiresAt });
+    expect(await itemOf(table, 't#ticket:1')).toEqual({ pk: { S: 't#ticket:1' }, value: { S: 'object' }, expiresAt: { N: String(Math.ceil(expiresAt / 1000)) } });
+    await store.close();
+  });
+
+  it('stores and lists ids and variables longer than a key may be', async () => {
+    const store = openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig });
+    await store.init();
+    const id = 'r'.repeat(3_000);
+    const value = 'v'.repeat(3_000);
+    const record = uploadRecord({ id, vars: { 'x:long': value } });
+    await recordWithin(store, storedUpload(record));
+    expect(await store.get(id)).toEqual(storedUpload(record));
+    expect(await store.list({ variable: { name: 'x:long', value } })).toEqual([record]);
+    expect(await store.list({ variable: { name: 'x:long', value: value.slice(1) } })).toEqual([]);
+    await store.close();
+  });
+});
 
 describe('DynamoDB store init', () => {
   it('creates the table with every index the schema declares, then leaves it as it is', async () => {
@@ -43,15 +157,16 @@ describe('DynamoDB store init', () => {
     await store.init({ report: (line) => lines.push(line) });
     await store.init({ report: (line) => lines.push(line) });
     expect(lines).toEqual([
-      `created table ${table} with indexes byTime, byBucketTime, byBucketKey, byUploader, byVar`,
+      `created table ${table} with indexes byTime, byBucketTime, byBucketKey, byUploader, byNonCallbackSource, byVar`,
       expect.stringMatching(/^note: this endpoint does not support TTL/),
       `table ${table} exists with its indexes`,
       expect.stringMatching(/^note: this endpoint does not support TTL/),
     ]);
-    const client = new DynamoDBClient(local.clientConfig);
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
-    expect(Table?.KeySchema).toEqual(TABLE.KeySchema);
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.KeySchema, index.Projection])).toEqual(
+    const client = new DynamoDbClient(local.clientConfig);
+    type Description = { KeySchema: unknown; GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown; Projection: unknown }[] };
+    const { Table } = await client.call<{ Table: Description }>('DescribeTable', { TableName: table });
+    expect(Table.KeySchema).toEqual(TABLE.KeySchema);
+    expect(Table.GlobalSecondaryIndexes.map((index) => [index.IndexName, index.KeySchema, index.Projection])).toEqual(
       TABLE.GlobalSecondaryIndexes.map((index) => [index.IndexName, index.KeySchema, index.Projection]),
     );
     client.destroy();
@@ -60,13 +175,11 @@ describe('DynamoDB store init', () => {
 
   it('refuses a table that lacks the listing indexes, naming them', async () => {
     const table = freshTableName();
-    const client = new DynamoDBClient(local.clientConfig);
-    await client.send(
-      new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: TABLE.KeySchema }),
-    );
+    const client = new DynamoDbClient(local.clientConfig);
+    await client.call('CreateTable', { TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: TABLE.KeySchema });
     client.destroy();
     const store = openDynamoDbStore(table, { clientConfig: local.clientConfig });
-    await expect(store.init()).rejects.toThrow(`table ${table} exists without the index(es) byTime, byBucketTime, byBucketKey, byUploader, byVar`);
+    await expect(store.init()).rejects.toThrow(`table ${table} exists without the index(es) byTime, byBucketTime, byBucketKey, byUploader, byNonCallbackSource, byVar`);
     await store.close();
   });
 
@@ -97,8 +210,8 @@ describe('DynamoDB store init', () => {
       const store = await openStore(`dynamodb:${table}`);
       expect(store.description).toBe(`dynamodb:${table}`);
       await store.init();
-      await recordOnce(store, input, soon());
-      expect(await store.list({})).toEqual([uploadRecord({ id: 'a' })]);
+      await recordWithin(store, withVars);
+      expect(await store.list({})).toEqual([withVars.record]);
       await store.close();
     } finally {
       vi.unstubAllEnvs();
@@ -106,96 +219,59 @@ describe('DynamoDB store init', () => {
   });
 });
 
-describe('DynamoDB store keys and indexes', () => {
-  it('stores and lists ids and variables longer than a key may be', async () => {
-    const store = openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig });
-    await store.init();
-    const id = 'r'.repeat(3_000);
-    const value = 'v'.repeat(3_000);
-    const record = uploadRecord({ id, vars: { 'x:long': value } });
-    await recordOnce(store, { id, fingerprint, build: () => record }, soon());
-    expect(await store.get(id)).toMatchObject({ status: EntryStatus.COMPLETE, record });
-    expect(await store.list({ variable: { name: 'x:long', value } })).toEqual([record]);
-    expect(await store.list({ variable: { name: 'x:long', value: value.slice(1) } })).toEqual([]);
-    await store.close();
-  });
-
-  it('never lists a record through variable index items a failed delivery left', async () => {
-    const store = openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig });
-    await store.init();
-    await store.claim({ id: 'a', status: EntryStatus.INPROGRESS, fingerprint, claimToken: 'mine', claimExpiresAt: Date.now() + 60_000 }, Date.now());
-    // The index items are written, the record is not: the token is wrong.
-    const entry = { id: 'a', status: EntryStatus.COMPLETE, fingerprint, record: uploadRecord({ id: 'a' }) };
-    expect(await store.complete(entry, 'stolen')).toBe(false);
-    expect(await store.list({ variable: { name: 'x:uid', value: '42' } })).toEqual([]);
-    expect(await store.complete(entry, 'mine')).toBe(true);
-    expect(await store.list({ variable: { name: 'x:uid', value: '42' } })).toEqual([uploadRecord({ id: 'a' })]);
-    await store.close();
-  });
-});
-
-describe('DynamoDB store faults, through the real SDK client', () => {
-  it('retries throttling and a dropped connection within the deadline and stores once', async () => {
-    const { store, direct, proxy } = await storeBehindProxy();
+describe('DynamoDB store faults, through the fault proxy', () => {
+  it('retries throttling, a server error and a dropped connection within the deadline and stores once', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy();
     proxy.inject('PutItem', { kind: 'throttle' }, 2);
     proxy.inject('PutItem', { kind: 'reset' });
-    proxy.inject('UpdateItem', { kind: 'throttle', name: 'ThrottlingException' }, 2);
-    expect(await recordOnce(store, input, soon())).toEqual({ record: uploadRecord({ id: 'a' }), replayed: false });
-    expect(proxy.seen).toMatchObject({ PutItem: 4, UpdateItem: 3 });
-    expect(await direct.list({})).toEqual([uploadRecord({ id: 'a' })]);
-    await Promise.all([store.close(), direct.close(), proxy.stop()]);
+    proxy.inject('BatchWriteItem', { kind: 'throttle', name: 'ThrottlingException' });
+    proxy.inject('BatchWriteItem', { kind: 'server-error' });
+    // The record landed with the fourth PutItem; the retried create found it there (and, on dynalite,
+    // read it), so the answer is the stored record, and its index items went with the last batch.
+    expect(await recordWithin(store, withVars)).toEqual({ record: withVars.record, replayed: true });
+    expect(proxy.seen).toMatchObject({ PutItem: 6, GetItem: 2, BatchWriteItem: 3 });
+    expect(await direct.list(byUid)).toEqual([withVars.record]);
+    await close();
   });
 
-  it('answers StoreUnavailable when throttling outlasts the budget, and leaves nothing', async () => {
-    const { store, direct, proxy } = await storeBehindProxy();
-    proxy.inject('UpdateItem', { kind: 'throttle' }, Infinity);
+  it('answers StoreUnavailable when throttling outlasts the budget, and stores nothing', async () => {
+    const { store, direct, proxy, close } = await storeBehindProxy();
+    proxy.inject('PutItem', { kind: 'throttle' }, Infinity);
     const started = Date.now();
-    await expect(recordOnce(store, input, soon(600))).rejects.toMatchObject({ code: 'StoreUnavailable' });
+    await expect(recordWithin(store, withVars, 600)).rejects.toMatchObject({ code: 'StoreUnavailable' });
     expect(Date.now() - started).toBeLessThan(1_100);
-    expect(proxy.seen.UpdateItem).toBeGreaterThan(2);
-    expect(await direct.get('a')).toBeUndefined(); // the claim was released
-    expect(await direct.list({})).toEqual([]);
-    await Promise.all([store.close(), direct.close(), proxy.stop()]);
+    expect(proxy.seen.PutItem).toBeGreaterThan(2);
+    expect(await direct.get('a')).toBeUndefined();
+    await close();
   });
 
   it('answers DeadlineExceeded on time when a request never gets an answer, and stores nothing', async () => {
-    const { store, direct, proxy } = await storeBehindProxy();
+    const { store, direct, proxy, close } = await storeBehindProxy();
     proxy.inject('PutItem', { kind: 'hang' });
     const started = Date.now();
-    await expect(recordOnce(store, input, soon(400))).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    await expect(recordWithin(store, withVars, 400)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
     expect(Date.now() - started).toBeLessThan(900);
     expect(await direct.get('a')).toBeUndefined();
-    await Promise.all([store.close(), direct.close(), proxy.stop()]);
+    await close();
   });
 
   it('holds the full record when the write landed but its answer was lost, and replays it next time', async () => {
-    const { store, direct, proxy } = await storeBehindProxy();
-    proxy.inject('UpdateItem', { kind: 'lose-answer' });
-    await expect(recordOnce(store, input, soon(400))).rejects.toMatchObject({ code: 'DeadlineExceeded' });
-    expect(await direct.list({})).toEqual([uploadRecord({ id: 'a' })]);
-    expect(await recordOnce(store, input, soon())).toEqual({ record: uploadRecord({ id: 'a' }), replayed: true });
-    await Promise.all([store.close(), direct.close(), proxy.stop()]);
-  });
-
-  it('holds nothing listable when only the claim landed, and a later delivery takes it over', async () => {
-    const { store, direct, proxy } = await storeBehindProxy();
+    const { store, direct, proxy, close } = await storeBehindProxy();
     proxy.inject('PutItem', { kind: 'lose-answer' });
-    await expect(recordOnce(store, input, soon(300))).rejects.toMatchObject({ code: 'DeadlineExceeded' });
-    expect(await direct.get('a')).toMatchObject({ status: EntryStatus.INPROGRESS });
-    expect(await direct.list({})).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // past the claim's deadline
-    expect(await recordOnce(store, input, soon())).toMatchObject({ replayed: false });
-    await Promise.all([store.close(), direct.close(), proxy.stop()]);
+    await expect(recordWithin(store, withVars, 400)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    expect(await direct.get('a')).toEqual(withVars);
+    expect(await recordWithin(store, withVars)).toEqual({ record: withVars.record, replayed: true });
+    expect(await direct.list(byUid)).toEqual([withVars.record]);
+    await close();
   });
 
   it('answers StoreUnavailable within the deadline when DynamoDB is down', async () => {
     const own = await startDynalite();
-    const table = freshTableName();
-    const store = openDynamoDbStore(table, { clientConfig: own.clientConfig });
+    const store = openDynamoDbStore(freshTableName(), { clientConfig: own.clientConfig });
     await store.init();
     await own.stop();
     const started = Date.now();
-    await expect(recordOnce(store, input, soon(500))).rejects.toMatchObject({ code: 'StoreUnavailable' });
+    await expect(recordWithin(store, withVars, 500)).rejects.toMatchObject({ code: 'StoreUnavailable' });
     expect(Date.now() - started).toBeLessThan(1_000);
     await store.close();
   });
@@ -204,58 +280,168 @@ describe('DynamoDB store faults, through the real SDK client', () => {
     // TEST-NET-1 (RFC 5737) is never routed: the connection either hangs or fails at once.
     const store = openDynamoDbStore(freshTableName(), { clientConfig: dynamoClientConfig('http://192.0.2.1:8000') });
     const started = Date.now();
-    await expect(recordOnce(store, input, soon(500))).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
+    await expect(recordWithin(store, withVars, 500)).rejects.toMatchObject({ code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
     expect(Date.now() - started).toBeLessThan(1_000);
     await store.close();
   });
 
   it('answers StoreUnavailable at once, naming nothing secret, when the table does not exist', async () => {
     const store = openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig });
-    const attempt = recordOnce(store, input, soon());
-    await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable', message: 'the store could not claim the upload id' });
+    const attempt = recordWithin(store, withVars);
+    await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable', message: 'the store could not write the upload record' });
     await expect(attempt).rejects.toHaveProperty('cause.name', 'ResourceNotFoundException');
     await store.close();
   });
 });
 
-describe('DynamoDB store races and crashes', () => {
-  it('turns 60 concurrent duplicates over three clients into one record', async () => {
+describe('DynamoDB store races', () => {
+  it('turns 60 concurrent duplicates over three clients into one record, every delivery answered with it', async () => {
     const table = freshTableName();
     const stores = [0, 1, 2].map(() => openDynamoDbStore(table, { clientConfig: local.clientConfig }));
     await stores[0]!.init();
-    let builds = 0;
-    const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => recordOnce(stores[i % 3]!, { ...input, build: () => (builds++, uploadRecord({ id: 'a' })) }, soon(4_000))),
-    );
-    expect(builds).toBe(1);
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => recordWithin(stores[i % 3]!, withVars, 4_000)));
     expect(results.filter((result) => !result.replayed)).toHaveLength(1);
-    expect(await stores[1]!.list({})).toEqual([uploadRecord({ id: 'a' })]);
+    for (const result of results) expect(result.record).toEqual(withVars.record);
+    expect(await stores[1]!.list({})).toEqual([withVars.record]);
+    expect(await stores[2]!.list(byUid)).toEqual([withVars.record]);
     await Promise.all(stores.map((store) => store.close()));
   });
+});
 
-  it('takes over from a process that died between claim and complete, once its claim expires', async () => {
-    // Prepare: a separate process claims the id, then exits before writing the record.
-    const table = freshTableName();
-    const store = openDynamoDbStore(table, { clientConfig: local.clientConfig });
-    await store.init();
-    const script = await bundleScript(
-      'dynamodb-crasher',
-      `import { openDynamoDbStore } from './lib/store/dynamodb.ts';
-      import { recordOnce } from './lib/store/record-once.ts';
-      import { dynamoClientConfig } from './test/support/dynalite.ts';
-      const [endpoint, table] = process.argv.slice(2);
-      const store = openDynamoDbStore(table, { clientConfig: dynamoClientConfig(endpoint) });
-      await recordOnce(store, { id: 'a', fingerprint: '${fingerprint}', build: () => process.exit(70) }, { deadline: Date.now() + 1000 });`,
+describe('DynamoDB client', () => {
+  /** A stand-in endpoint: keeps what it was sent and answers with `answer`. */
+  async function endpoint(answer: { status: number; body: object | string }) {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' }).end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, received, stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  }
+
+  it('signs with SigV4 as AWS does (the AWS test suite post-vanilla case, and a DynamoDB call as the AWS SDK signs it)', () => {
+    const now = new Date('2015-08-30T12:36:00Z');
+    const example = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const vanilla = signSigV4({ url: new URL('https://example.amazonaws.com/'), region: 'us-east-1', service: 'service', headers: {}, body: '' }, example, now);
+    expect(vanilla.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
     );
-    const crash = await promisify(execFile)(process.execPath, [script, local.endpoint, table]).catch((error: { code: number }) => error);
-    expect(crash).toMatchObject({ code: 70 });
-    const left = await store.get('a');
-    expect(left).toMatchObject({ status: EntryStatus.INPROGRESS });
-    // Act: a duplicate arrives while the dead claim is still live.
-    const result = await recordOnce(store, input, soon(4_000));
-    // Assess
-    expect(result).toEqual({ record: uploadRecord({ id: 'a' }), replayed: false });
-    expect(Date.now()).toBeGreaterThan((left as { claimExpiresAt: number }).claimExpiresAt);
-    await store.close();
+    const body = JSON.stringify({ TableName: 'uploads', Item: { pk: { S: 'u#a' } }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' };
+    const put = signSigV4({ url: new URL('https://dynamodb.eu-central-1.amazonaws.com/'), region: 'eu-central-1', service: 'dynamodb', headers, body }, { ...example, sessionToken: 'session-token-example' }, now);
+    // What @smithy/signature-v4 (the AWS SDK's signer, applyChecksum off as for DynamoDB) gives for the same request.
+    expect(put.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-central-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=334e20c2c5d51ff706e9fb4f12ca99e39426590bc0965ca969a62451da717c27',
+    );
+    expect(put['x-amz-security-token']).toBe('session-token-example');
+  });
+
+  it('reads the endpoint, region and credentials from the standard AWS environment', async () => {
+    const target = await endpoint({ status: 200, body: {} });
+    const env = { AWS_ENDPOINT_URL_DYNAMODB: target.url, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_DEFAULT_REGION: 'ap-southeast-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' };
+    const client = new DynamoDbClient({}, env);
+    await client.call('GetItem', { TableName: 't', Key: { pk: { S: 'u#a' } } });
+    const [{ headers, body }] = target.received as [{ headers: IncomingHttpHeaders; body: string }];
+    expect(headers).toMatchObject({ 'x-amz-target': 'DynamoDB_20120810.GetItem', 'content-type': 'application/x-amz-json-1.0', 'x-amz-security-token': 'token' });
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/ap-southeast-1\/dynamodb\/aws4_request, /);
+    expect(JSON.parse(body)).toEqual({ TableName: 't', Key: { pk: { S: 'u#a' } } });
+    client.destroy();
+    // AWS_REGION wins over AWS_DEFAULT_REGION, and AWS_ENDPOINT_URL serves when there is no DynamoDB one.
+    const { AWS_ENDPOINT_URL_DYNAMODB: _, ...general } = { ...env, AWS_ENDPOINT_URL: target.url, AWS_REGION: 'eu-west-1' };
+    const second = new DynamoDbClient({}, general);
+    await second.call('GetItem', {});
+    expect(target.received[1]?.headers.authorization).toContain('/eu-west-1/dynamodb/');
+    second.destroy();
+    await target.stop();
+    expect(() => new DynamoDbClient({}, {})).toThrow('DynamoDB needs a region: set AWS_REGION');
+  });
+
+  it('falls back to the AWS SDK default credential chain, loaded only then, when the environment has no keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aws-profile-'));
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[uploads]\naws_access_key_id = FROMPROFILE\naws_secret_access_key = secret\n');
+    try {
+      vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+      vi.stubEnv('AWS_PROFILE', 'uploads');
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', file);
+      vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'none'));
+      expect(await credentialsFromEnvironment()()).toMatchObject({ accessKeyId: 'FROMPROFILE', secretAccessKey: 'secret' });
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('marks throttling, server errors and dropped connections as worth a retry, and hands back the item of a failed condition', async () => {
+    const call = async (answer: { status: number; body: object | string }) => {
+      const target = await endpoint(answer);
+      const client = new DynamoDbClient({ ...local.clientConfig, endpoint: target.url });
+      try {
+        return await client.call('PutItem', {}).catch((error: unknown) => error);
+      } finally {
+        client.destroy();
+        await target.stop();
+      }
+    };
+    const type = (name: string) => `com.amazonaws.dynamodb.v20120810#${name}`;
+    for (const name of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']) {
+      expect(await call({ status: 400, body: { __type: type(name), message: 'slow down' } })).toBeInstanceOf(TransientStoreError);
+    }
+    const unavailable = await call({ status: 503, body: '<html>Service Unavailable</html>' });
+    expect(unavailable).toBeInstanceOf(TransientStoreError);
+    expect((unavailable as Error).cause).toMatchObject({ name: 'HTTP 503', status: 503 });
+    const item = { pk: { S: 'u#a' }, fingerprint: { S: 'f' } };
+    const failed = await call({ status: 400, body: { __type: type('ConditionalCheckFailedException'), message: 'The conditional request failed', Item: item } });
+    expect(failed).toBeInstanceOf(DynamoDbError);
+    expect(failed).toMatchObject({ name: 'ConditionalCheckFailedException', status: 400, item });
+    const invalid = await call({ status: 400, body: { __type: type('ValidationException'), message: 'bad' } });
+    expect(invalid).toBeInstanceOf(DynamoDbError);
+    expect(invalid).toMatchObject({ name: 'ValidationException', message: 'bad' });
+    const refused = new DynamoDbClient({ ...local.clientConfig, endpoint: 'http://127.0.0.1:9' });
+    await expect(refused.call('GetItem', {})).rejects.toBeInstanceOf(TransientStoreError);
+    refused.destroy();
+  });
+
+  it('abandons a request when its signal aborts, with the signal reason', async () => {
+    const proxy = await startFaultProxy(local.endpoint);
+    proxy.inject('GetItem', { kind: 'hang' });
+    const client = new DynamoDbClient(dynamoClientConfig(proxy.endpoint));
+    const started = Date.now();
+    await expect(client.call('GetItem', {}, AbortSignal.timeout(100))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(500);
+    client.destroy();
+    await proxy.stop();
+  });
+
+  it('keeps the AWS SDK out of the store a function bundle loads', async () => {
+    const result = await build({ entryPoints: ['lib/store/dynamodb.ts'], bundle: true, platform: 'node', format: 'esm', minify: true, write: false, metafile: true, logLevel: 'silent' });
+    expect(Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules'))).toEqual([]);
+    // The default credential chain stays a runtime import of an installed package, never bundled.
+    expect(result.outputFiles[0]?.text).toContain('@aws-sdk/credential-provider-node');
+    expect(result.outputFiles[0]?.contents.byteLength).toBeLessThan(16 * 1024);
+  });
+});
+
+describe('DynamoDB store listing', () => {
+  it('lists by source through the sparse index for listings and events, and skips other sources in code for callbacks', async () => {
+    const { store, proxy, close } = await storeBehindProxy();
+    const at = (second: number) => `2026-08-01T10:00:${String(second).padStart(2, '0')}.000Z`;
+    const records: UploadRecord[] = [
+      uploadRecord({ id: 'c1', receivedAt: at(1) }),
+      uploadRecord({ id: 'r1', source: 'reconcile', receivedAt: at(2) }),
+      uploadRecord({ id: 'e1', source: 'event', receivedAt: at(3) }),
+    ];
+    for (const record of records) await store.create(storedUpload(record));
+    const listed = await requestsOf(proxy, async () => expect((await store.list({ source: 'reconcile' })).map((record) => record.id)).toEqual(['r1']));
+    expect(listed).toEqual({ Query: 4 });
+    expect((await store.list({ source: 'callback' })).map((record) => record.id)).toEqual(['c1']);
+    await close();
   });
 });
