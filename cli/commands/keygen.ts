@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyFingerprint } from '../../lib/protocol/rsa.js';
-import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
+import { EXIT, UsageError, parseCommandArgs, requireOption, wholeNumberOption, type Command } from '../args.js';
 
 export const DEV_KEY_FILES = { privateKey: 'private.pem', publicKey: 'public.pem', trustedKeys: 'trusted-keys.json' } as const;
 
@@ -32,8 +32,7 @@ Options:
     );
     const out = requireOption(values.out, 'out');
     const keyUrl = values['key-url'] ?? 'https://oss-callback.dev.invalid/dev-key.pem';
-    const bits = Number(values.bits ?? 2048);
-    if (!Number.isInteger(bits) || bits < 512 || bits > 8192) throw new UsageError('--bits must be a whole number from 512 to 8192');
+    const bits = wholeNumberOption(values.bits, 'bits', 2048, 512, 8192);
     const paths = Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(out, file)])) as Record<keyof typeof DEV_KEY_FILES, string>;
     const existing = Object.values(paths).filter((path) => existsSync(path));
     if (existing.length && !values.force) throw new UsageError(`${existing.join(', ')} already exist; pass --force to overwrite`);

@@ -62,13 +62,17 @@ describe('oss-callback records', () => {
 
   it.each([
     [['--prefix', 'users/'], '--prefix needs --bucket'],
-    [['--var', 'x:uid'], '--var takes NAME=VALUE'],
-    [['--limit', '0'], '--limit must be a positive whole number'],
-    [['--bogus'], "Unknown option '--bogus'"],
-  ])('refuses %j as a usage error', async (argv, message) => {
+    [['--var', 'x:uid'], '--var takes NAME=VALUE, e.g. --var x:uid=42'],
+    [['--limit', '0'], '--limit must be a whole number from 1 to 10000, got "0"'],
+    [['--limit', '-3'], '--limit must be a whole number from 1 to 10000, got "-3"'],
+    [['--limit'], '--limit needs a value'],
+    [['--limit', '--json'], '--limit needs a value'],
+    [['--json=yes'], '--json takes no value'],
+    [['--bogus'], 'unknown option --bogus'],
+  ])('refuses %j with one line naming the option, then where to read more', async (argv, message) => {
     const { code, stderr } = await cli(['records', ...argv]);
     expect(code).toBe(2);
-    expect(stderr).toContain(message);
+    expect(stderr).toBe(`oss-callback records: ${message}\nsee \`oss-callback records --help\`\n`);
   });
 
   it('refuses a malformed store URI, naming the accepted forms', async () => {

@@ -259,17 +259,17 @@ describe('oss-callback verify: usage', () => {
   it.each([
     { title: 'no request file', argv: ['verify'], message: 'give one request file, or - for standard input' },
     { title: 'two request files', argv: ['verify', 'a.http', 'b.http'], message: 'give one request file, or - for standard input' },
-    { title: 'an unknown option', argv: ['verify', '--explian', 'a.http'], message: "Unknown option '--explian'" },
+    { title: 'an unknown option', argv: ['verify', '--explian', 'a.http'], message: 'unknown option --explian' },
     { title: 'a file that cannot be read', argv: ['verify', '/nonexistent/capture.http'], message: 'cannot read /nonexistent/capture.http' },
     { title: 'a trusted-keys file that cannot be read', argv: ['verify', '--trusted-keys', '/nonexistent/keys.json', 'a.http'], message: '--trusted-keys: cannot read the trusted keys file /nonexistent/keys.json' },
-  ])('exits 2 with the usage for $title', async ({ argv, message }) => {
+  ])('exits 2 with one line naming the mistake for $title', async ({ argv, message }) => {
     // Act
     const run = await runCli(argv);
 
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`oss-callback verify: ${message}`);
-    expect(run.stderr).toContain('Usage: oss-callback verify [--explain] [--trusted-keys FILE] <request-file | ->');
+    expect(run.stderr.split('\n')).toEqual([expect.stringContaining(message), 'see `oss-callback verify --help`', '']);
   });
 });
 
