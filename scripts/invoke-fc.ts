@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Fc2Request, Fc2Response } from '../lib/platforms/fc2.types.js';
 import type { Fc3Result, FcContext } from '../lib/platforms/fc3.types.js';
 import { fc2RequestFromFile, type Fc2RequestFile } from '../lib/platforms/sample-events.js';
+import { silenceAwsSdkNodeNotice } from '../cli/aws-sdk-notice.js';
 import { bundleFunction, ROOT } from './functions-bundle.js';
 
 interface CallbackBundle {
@@ -24,6 +25,7 @@ if ((door !== 'fc3' && door !== 'fc2') || !eventPath) {
   process.exit(2);
 }
 
+silenceAwsSdkNodeNotice();
 process.env.OSS_CALLBACK_TRUSTED_KEYS ??= join(ROOT, 'test/dev-key/trusted-keys.json');
 const context: FcContext = { requestId: `local-${Date.now()}`, function: { name: 'callback', handler: `callback.${door}`, timeout: 6 } };
 const eventBytes = readFileSync(eventPath);
