@@ -46,7 +46,7 @@ describe('oss-callback sign | oss-callback verify -', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe(`not verified: UntrustedKeyUrl: the public key URL "${keyUrl}" is not trusted: host keys.test.invalid is not gosspublic.alicdn.com\n`);
+    expect(run.stdout).toBe(`not verified: UntrustedKeyUrl: the public key URL "${keyUrl}" is not trusted: it is not pinned (the official OSS key or a trusted-keys entry) and host keys.test.invalid is not gosspublic.alicdn.com\n`);
   });
 
   it('is refused by verify once a byte of the body changes', async () => {

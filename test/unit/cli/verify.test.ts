@@ -184,7 +184,7 @@ describe('oss-callback verify: the real OSS capture (protocol note §7.2)', () =
     // Assess
     expect(run.code).toBe(1);
     expect(run.stdout).toBe(
-      `not verified: UntrustedKeyUrl: the public key URL "${hostile}" is not trusted: host gosspublic.alicdn.com.evil.com is not gosspublic.alicdn.com\n`,
+      `not verified: UntrustedKeyUrl: the public key URL "${hostile}" is not trusted: it is not pinned (the official OSS key or a trusted-keys entry) and host gosspublic.alicdn.com.evil.com is not gosspublic.alicdn.com\n`,
     );
   });
 });
