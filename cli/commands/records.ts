@@ -36,7 +36,8 @@ ${STORE_OPTION_HELP}
       false,
     );
     const query = listQuery(values);
-    const store = await openStoreFor(values.store, io.env);
+    // Reading never creates a store: only the receiver and `store init` do.
+    const store = await openStoreFor(values.store, io.env, { mustExist: true });
     try {
       const records = await store.list(query);
       io.stdout(values.json ? `${JSON.stringify(records, null, 2)}\n` : table(records));

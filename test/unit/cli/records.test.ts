@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
@@ -73,6 +74,15 @@ describe('oss-callback records', () => {
     const { code, stderr } = await cli(['records', ...argv]);
     expect(code).toBe(2);
     expect(stderr).toBe(`oss-callback records: ${message}\nsee \`oss-callback records --help\`\n`);
+  });
+
+  it('refuses a SQLite store that does not exist, and creates neither it nor its folders', async () => {
+    const missing = join(dir, 'no', 'such', 'dir', 'x.db');
+    const { code, stdout, stderr } = await cli(['records', '--store', `sqlite:${missing}`]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`oss-callback records: the store sqlite:${missing} does not exist; the receiver creates it when it starts, or run store init\n`);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
   });
 
   it('refuses a malformed store URI, naming the accepted forms', async () => {
