@@ -88,6 +88,14 @@ describe('local server (node:http + SQLite)', () => {
     expect(await server.store.get('E2E4')).toBeUndefined();
   });
 
+  it('refuses a signed form value that percent-encodes bytes that are not UTF-8, and stores nothing', async () => {
+    const sent = await send(callback('/cb', 'bucket=b&object=not-utf8&reqId=E2E8&x:s=%FF%FE'));
+
+    expect(sent.status).toBe(400);
+    expect(answer(sent)).toMatchObject({ Status: 'Error', code: 'MalformedBody', message: 'the value of field "x:s", percent-decoded, is not valid UTF-8' });
+    expect(await server.store.get('E2E8')).toBeUndefined();
+  });
+
   it('refuses a body declared over the limit with 413 without reading it, and closes the connection', async () => {
     const reply = await raw(`POST /cb HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nbucket=b`);
 
