@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   records: { summary: 'list stored upload records, newest first', load: () => import('./commands/records.js') },
   store: { summary: "create the upload store's table and indexes (store init)", load: () => import('./commands/store.js') },
   template: { summary: 'print the recommended callback body template', load: () => import('./commands/template.js') },
+  invoke: { summary: 'check that a deployed receiver answers as OSS needs (--remote)', load: () => import('./commands/invoke.js') },
   sim: { summary: 'run a local OSS simulator that uploads and calls back like OSS', load: () => import('./commands/sim.js') },
 };
 

@@ -9,7 +9,7 @@ import { formatRawRequest } from '../raw-request.js';
 import { sendRequest } from '../send-request.js';
 import { bodyType } from './template.js';
 
-function readPrivateKey(path: string): KeyObject {
+export function readPrivateKey(path: string): KeyObject {
   try {
     return createPrivateKey(readFileSync(path));
   } catch (error) {
