@@ -37,6 +37,18 @@ describe('oss-callback sign | oss-callback verify -', () => {
     expect(run).toMatchObject({ code: 0, stdout: 'verified\n', stderr: '' });
   });
 
+  it('names, without --key-url, the URL keygen pinned the key under, so its trusted-keys file verifies it', async () => {
+    // Prepare
+    const own = tempDir('sign-cli-default-url-');
+    await runCli(['keygen', '--out', own, '--bits', '1024']);
+
+    // Act
+    const signed = await runCli(['sign', '--key', join(own, 'private.pem'), '--url', 'http://127.0.0.1:9000/oss/callback', '--body', 'bucket=b&object=o']);
+
+    // Assess
+    expect(await verify(signed.stdoutBytes, '--trusted-keys', join(own, 'trusted-keys.json'))).toMatchObject({ code: 0, stdout: 'verified\n' });
+  });
+
   it('is refused by verify when the key is not trusted', async () => {
     // Prepare
     const signed = await sign('--url', 'https://cb.example.test/cb', '--body', 'bucket=b&object=o');
