@@ -2,7 +2,7 @@ import type { CallbackRequest } from '../lib/exchange.js';
 import type { SentAnswer } from './send-request.js';
 
 /** OSS waits this long for the answer, then tells the uploader 203 CallbackFailed. */
-export const OSS_WAIT_MS = 5000;
+const OSS_WAIT_MS = 5000;
 
 /** One request to the deployed receiver and the answer the contract asks of it. */
 export interface Probe {
