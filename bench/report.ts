@@ -8,11 +8,27 @@ export interface BenchLine {
   baseline?: { name: string; value: number };
 }
 
-export function formatLine({ name, value, unit, baseline }: BenchLine): string {
-  const figure = `${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit}`;
-  if (!baseline) return figure;
-  const ratio = value / baseline.value;
-  return `${figure}  | ${baseline.name}: ${baseline.value.toFixed(baseline.value >= 100 ? 0 : 2)} ${unit}  | ratio ${ratio.toFixed(3)}`;
+/** Rates (`…/s`) are better high; times and sizes are better low. The ratio ours/baseline goes the same way. */
+export function betterWhen(unit: string): 'higher' | 'lower' {
+  return unit.endsWith('/s') ? 'higher' : 'lower';
+}
+
+const figure = (value: number, unit: string) => `${value.toFixed(value >= 100 ? 0 : 2)} ${unit}`;
+
+/** A section's lines as a table: what, ours, the baseline, ours/baseline, and which way is better. */
+export function formatTable(lines: BenchLine[]): string {
+  const rows = [
+    ['figure', 'ours', 'baseline', 'ratio', 'better'],
+    ...lines.map(({ name, value, unit, baseline }) => [
+      name,
+      figure(value, unit),
+      baseline ? `${baseline.name}: ${figure(baseline.value, unit)}` : '-',
+      baseline ? (value / baseline.value).toFixed(3) : '-',
+      betterWhen(unit),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 }
 
 /** Run `fn` repeatedly for about `ms` milliseconds (after a warm-up) and return operations per second. */

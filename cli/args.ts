@@ -35,13 +35,48 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** `util.parseArgs` in strict mode, with its errors turned into `UsageError`s. */
+/** `util.parseArgs` in strict mode, with its errors turned into one-line `UsageError`s naming the option. */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(usageMessage(error as Error));
   }
+}
+
+/**
+ * `--limit -3` is "ambiguous" to parseArgs, which would print three lines about it; read a negative
+ * number after an option that takes a value as that value, so the option's own check can name it.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-\d/.test(next)) joined.push(`${arg}=${next}`), i++;
+    else joined.push(arg);
+  }
+  return joined;
+}
+
+/** parseArgs' messages (some several lines long) as one line that names the option. */
+function usageMessage(error: Error): string {
+  const name = /'(-[^' ]+)/.exec(error.message)?.[1];
+  if (/^Unknown option/.test(error.message)) return `unknown option ${name}`;
+  if (/argument missing|ambiguous/.test(error.message)) return `${name} needs a value`;
+  if (/does not take an argument/.test(error.message)) return `${name} takes no value`;
+  const positional = /^Unexpected argument '([^']*)'/.exec(error.message)?.[1];
+  if (positional !== undefined) return `unexpected argument ${JSON.stringify(positional)}`;
+  return error.message.split('\n')[0] as string;
+}
+
+/** A whole-number option value in [min, max], or `fallback` when the option is not given. */
+export function wholeNumberOption(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 export function requireOption(value: string | undefined, name: string): string {

@@ -1,4 +1,5 @@
 import { EXIT, UsageError, processIo, type Command, type CommandIo } from './args.js';
+import { packageVersion } from './package-version.js';
 
 /** Each command loads only when it runs, so `--help` and small commands stay instant. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
@@ -9,12 +10,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   records: { summary: 'list stored upload records, newest first', load: () => import('./commands/records.js') },
   store: { summary: "create the upload store's table and indexes (store init)", load: () => import('./commands/store.js') },
   template: { summary: 'print the recommended callback body template', load: () => import('./commands/template.js') },
+  invoke: { summary: 'check that a deployed receiver answers as OSS needs (--remote)', load: () => import('./commands/invoke.js') },
   sim: { summary: 'run a local OSS simulator that uploads and calls back like OSS', load: () => import('./commands/sim.js') },
 };
 
 const HELP = `oss-callback: receive Alibaba Cloud OSS upload callbacks, verified and recorded once.
 
-Usage: oss-callback <command> [options]     oss-callback <command> --help
+Usage: oss-callback <command> [options]     oss-callback <command> --help     oss-callback --version
 
 Commands:
 ${Object.entries(COMMANDS)
@@ -28,9 +30,13 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io.stdout(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (name === '--version') {
+    io.stdout(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
   const entry = COMMANDS[name];
   if (!entry) {
-    io.stderr(`oss-callback: unknown command "${name}"\n\n${HELP}`);
+    io.stderr(`oss-callback: unknown command "${name}"\nsee \`oss-callback --help\`\n`);
     return EXIT.usage;
   }
   const { command } = await entry.load();
@@ -42,7 +48,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`oss-callback ${name}: ${error.message}\n\n${command.usage}`);
+      io.stderr(`oss-callback ${name}: ${error.message}\nsee \`oss-callback ${name} --help\`\n`);
       return EXIT.usage;
     }
     io.stderr(`oss-callback ${name}: ${(error as Error).message}\n`);

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   NotFound: 404,
   MethodNotAllowed: 405,
   IdempotencyConflict: 409,
+  ExpectationFailed: 417,
   BodyTooLarge: 413,
   InternalError: 500,
   Misconfigured: 500,

@@ -6,7 +6,7 @@
  */
 import { jsonLogger } from '../lib/logger.js';
 import { callbackBodyTemplate } from '../lib/protocol/templates.js';
-import { EXIT, UsageError, parseCommandArgs } from '../cli/args.js';
+import { EXIT, UsageError, parseCommandArgs, wholeNumberOption } from '../cli/args.js';
 import { SIM_ARGS, SIM_USAGE_OPTIONS, aliOssOptions, simulatorOptions, untilStopped } from '../cli/commands/sim.js';
 import { startDevStack } from './dev-stack.js';
 
@@ -31,8 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { ...SIM_ARGS, 'receiver-port': { type: 'string' } }, false);
   const options = simulatorOptions(values);
   const rawPort = values['receiver-port'];
-  const receiverPort = rawPort === undefined ? undefined : /^\d{1,5}$/.test(rawPort) && Number(rawPort) <= 65_535 ? Number(rawPort) : NaN;
-  if (Number.isNaN(receiverPort)) throw new UsageError('--receiver-port must be a whole number from 0 to 65535');
+  const receiverPort = rawPort === undefined ? undefined : wholeNumberOption(rawPort, 'receiver-port', 0, 0, 65_535);
   const { sim, receiver, callbackUrl, pageUrl, close } = await startDevStack({ sim: options, receiverPort, simLogger: jsonLogger('info') });
   process.stderr.write(`
 OSS simulator  ${sim.url}  (bucket ${sim.bucket}, objects in ${options.dataDir})
@@ -58,7 +57,7 @@ main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
     const usage = error instanceof UsageError;
-    process.stderr.write(`npm run dev: ${(error as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    process.stderr.write(`npm run dev: ${(error as Error).message}\n${usage ? 'see `npm run dev -- --help`\n' : ''}`);
     process.exitCode = usage ? EXIT.usage : EXIT.refused;
   },
 );

@@ -64,9 +64,10 @@ async function sign(args: string[]): Promise<Buffer> {
 }
 
 export async function writeEvents(dir = EVENTS_DIR): Promise<string[]> {
-  rmSync(dir, { recursive: true, force: true });
   const written: string[] = [];
   for (const [door, extension] of Object.entries(DOORS)) {
+    // Each door's folder is made anew; what sits beside them (events/README.md) stays.
+    rmSync(join(dir, door), { recursive: true, force: true });
     mkdirSync(join(dir, door), { recursive: true });
     for (const [upload, uploadValues] of Object.entries(UPLOADS)) {
       for (const type of ['form', 'json'] as const) {

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Fc2Request, Fc2Response } from '../lib/platforms/fc2.types.js';
 import type { Fc3Result, FcContext } from '../lib/platforms/fc3.types.js';
 import { fc2RequestFromFile, type Fc2RequestFile } from '../lib/platforms/sample-events.js';
+import { silenceAwsSdkNodeNotice } from '../cli/aws-sdk-notice.js';
 import { bundleFunction, ROOT } from './functions-bundle.js';
 
 interface CallbackBundle {
@@ -24,9 +25,28 @@ if ((door !== 'fc3' && door !== 'fc2') || !eventPath) {
   process.exit(2);
 }
 
+/** A bad event file is the caller's mistake: one line naming it, no stack trace. */
+function refuseEvent(why: string): never {
+  console.error(`npm run invoke:${door}: ${eventPath}: ${why} (the samples are in events/${door}/)`);
+  process.exit(2);
+}
+
+let eventBytes: Buffer;
+try {
+  eventBytes = readFileSync(eventPath);
+} catch (error) {
+  refuseEvent((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
+}
+let fc2File: Fc2RequestFile | undefined;
+try {
+  if (door === 'fc2') fc2File = JSON.parse(eventBytes.toString('utf8')) as Fc2RequestFile;
+} catch (error) {
+  refuseEvent(`not JSON: ${(error as Error).message}`);
+}
+
+silenceAwsSdkNodeNotice();
 process.env.OSS_CALLBACK_TRUSTED_KEYS ??= join(ROOT, 'test/dev-key/trusted-keys.json');
 const context: FcContext = { requestId: `local-${Date.now()}`, function: { name: 'callback', handler: `callback.${door}`, timeout: 6 } };
-const eventBytes = readFileSync(eventPath);
 // A private build folder: runs side by side never replace each other's bundle, nor the deployable
 // one. Inside the project, so the local-only SQLite addon resolves from its node_modules.
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
@@ -46,7 +66,7 @@ if (door === 'fc3') {
     setHeader: (name, value) => void (answer.headers[name] = value),
     send: (body) => void (answer.body = body.toString()),
   };
-  await bundle.fc2(fc2RequestFromFile(JSON.parse(eventBytes.toString('utf8')) as Fc2RequestFile), resp, context);
+  await bundle.fc2(fc2RequestFromFile(fc2File!), resp, context);
   statusCode = answer.statusCode;
   console.log(JSON.stringify(answer, null, 2));
 }

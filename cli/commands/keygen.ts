@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyFingerprint } from '../../lib/protocol/rsa.js';
-import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
+import { devKeyUrl } from '../dev-key-url.js';
+import { EXIT, UsageError, parseCommandArgs, requireOption, wholeNumberOption, type Command } from '../args.js';
 
 export const DEV_KEY_FILES = { privateKey: 'private.pem', publicKey: 'public.pem', trustedKeys: 'trusted-keys.json' } as const;
 
@@ -19,8 +20,9 @@ under a key URL, for OSS_CALLBACK_TRUSTED_KEYS. Never trust a development key in
 
 Options:
   --out DIR        folder to write to (created if missing)
-  --key-url URL    the URL the key is pinned under (default https://oss-callback.dev.invalid/dev-key.pem);
-                   it only names the key, nothing ever fetches it
+  --key-url URL    the URL the key is pinned under (default https://oss-callback.dev.invalid/<fp>.pem,
+                   <fp> the start of the key's SHA-256, so no two keys share a URL); it only names
+                   the key, nothing ever fetches it
   --bits N         modulus size (default 2048; OSS's own key is 512)
   --force          overwrite existing files
 `,
@@ -31,13 +33,12 @@ Options:
       false,
     );
     const out = requireOption(values.out, 'out');
-    const keyUrl = values['key-url'] ?? 'https://oss-callback.dev.invalid/dev-key.pem';
-    const bits = Number(values.bits ?? 2048);
-    if (!Number.isInteger(bits) || bits < 512 || bits > 8192) throw new UsageError('--bits must be a whole number from 512 to 8192');
+    const bits = wholeNumberOption(values.bits, 'bits', 2048, 512, 8192);
     const paths = Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(out, file)])) as Record<keyof typeof DEV_KEY_FILES, string>;
     const existing = Object.values(paths).filter((path) => existsSync(path));
     if (existing.length && !values.force) throw new UsageError(`${existing.join(', ')} already exist; pass --force to overwrite`);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+    const keyUrl = values['key-url'] ?? devKeyUrl(publicKey);
     const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     mkdirSync(out, { recursive: true });
     // `mode` applies only when the file is created: remove an old one (--force) so the key is never
@@ -50,7 +51,7 @@ Options:
       `wrote ${paths.privateKey}, ${paths.publicKey} and ${paths.trustedKeys}\n` +
         `key url: ${keyUrl}\nkey sha-256: ${keyFingerprint(publicKey)}\n\n` +
         `trust it:  export OSS_CALLBACK_TRUSTED_KEYS=${paths.trustedKeys}\n` +
-        `sign with: oss-callback sign --key ${paths.privateKey} --key-url ${keyUrl} --url http://127.0.0.1:9000/callback --body 'bucket=b&object=o'\n`,
+        `sign with: oss-callback sign --key ${paths.privateKey} --key-url ${keyUrl} --url http://127.0.0.1:9000/oss/callback --body 'bucket=b&object=o'\n`,
     );
     return EXIT.ok;
   },

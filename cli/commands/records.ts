@@ -1,9 +1,10 @@
 import type { ListQuery } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
-import { EXIT, UsageError, parseCommandArgs, type Command } from '../args.js';
+import { EXIT, UsageError, parseCommandArgs, wholeNumberOption, type Command } from '../args.js';
 import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
 
 const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 10_000;
 
 export const command: Command = {
   summary: 'list stored upload records, newest first',
@@ -17,7 +18,7 @@ ${STORE_OPTION_HELP}
   --prefix P       whose object key starts with P (needs --bucket)
   --var NAME=VALUE whose custom variable NAME has VALUE, e.g. --var x:uid=42
   --uploader U     uploaded with a ticket issued to U
-  --limit N        at most N records (default ${DEFAULT_LIMIT})
+  --limit N        at most N records (default ${DEFAULT_LIMIT}, up to ${MAX_LIMIT})
   --json           a JSON array of the records instead of a table
 `,
   async run(argv, io) {
@@ -35,7 +36,8 @@ ${STORE_OPTION_HELP}
       false,
     );
     const query = listQuery(values);
-    const store = await openStoreFor(values.store, io.env);
+    // Reading never creates a store: only the receiver and `store init` do.
+    const store = await openStoreFor(values.store, io.env, { mustExist: true });
     try {
       const records = await store.list(query);
       io.stdout(values.json ? `${JSON.stringify(records, null, 2)}\n` : table(records));
@@ -47,8 +49,7 @@ ${STORE_OPTION_HELP}
 };
 
 function listQuery(values: { bucket?: string; prefix?: string; var?: string; uploader?: string; limit?: string }): ListQuery {
-  const limit = Number(values.limit ?? DEFAULT_LIMIT);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const limit = wholeNumberOption(values.limit, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
   if (values.prefix !== undefined && values.bucket === undefined) throw new UsageError('--prefix needs --bucket');
   const query: ListQuery = { limit };
   if (values.bucket !== undefined) query.bucket = values.bucket;

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { startLocalServer } from '../../lib/platforms/node-http.js';
 import { ticketRoutesFromEnv } from '../../lib/tickets/local-routes.js';
-import { EXIT, parseCommandArgs, type Command } from '../args.js';
+import { EXIT, parseCommandArgs, wholeNumberOption, type Command } from '../args.js';
 
 export const command: Command = {
   summary: 'run the receiver as a local HTTP server',
@@ -28,10 +28,11 @@ Environment:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, host: { type: 'string' } }, false);
+    const port = values.port === undefined ? undefined : wholeNumberOption(values.port, 'port', 0, 0, 65_535);
     let config;
     let routes;
     try {
-      config = loadConfig(values.port === undefined ? io.env : { ...io.env, PORT: values.port });
+      config = loadConfig(io.env);
       routes = ticketRoutesFromEnv(io.env);
     } catch (error) {
       if (error instanceof ConfigError) {
@@ -40,7 +41,7 @@ Environment:
       }
       throw error;
     }
-    const server = await startLocalServer({ config, host: values.host, ...(routes ? { routes } : {}) });
+    const server = await startLocalServer({ config, port, host: values.host, ...(routes ? { routes } : {}) });
     io.stderr(`oss-callback receiver on ${server.url} (store ${server.store.description}); Ctrl-C stops it\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -1,15 +1,16 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CallbackRequest } from '../../lib/exchange.js';
 import { fc2RequestFileOf, fc3EventOf, lambdaUrlEventOf, type SampleEventOptions } from '../../lib/platforms/sample-events.js';
 import { signedCallback } from '../../lib/protocol/sign.js';
 import { CONTENT_TYPES } from '../../lib/protocol/templates.js';
 import { EXIT, UsageError, parseCommandArgs, requireOption, type Command } from '../args.js';
+import { devKeyUrl } from '../dev-key-url.js';
 import { formatRawRequest } from '../raw-request.js';
 import { sendRequest } from '../send-request.js';
 import { bodyType } from './template.js';
 
-function readPrivateKey(path: string): KeyObject {
+export function readPrivateKey(path: string): KeyObject {
   try {
     return createPrivateKey(readFileSync(path));
   } catch (error) {
@@ -77,9 +78,10 @@ export function signArgs(argv: string[]): SignArgs {
   if (values.send && format !== 'http') throw new UsageError('--send sends the HTTP request; it does not combine with --as');
   const date = dateOf(values.date);
   const body = values.body !== undefined ? Buffer.from(values.body, 'utf8') : readFileSync(values['body-file']!);
+  const privateKey = readPrivateKey(requireOption(values.key, 'key'));
   const request = signedCallback({
-    privateKey: readPrivateKey(requireOption(values.key, 'key')),
-    keyUrl: requireOption(values['key-url'], 'key-url'),
+    privateKey,
+    keyUrl: values['key-url'] ?? devKeyUrl(createPublicKey(privateKey)),
     url: requireOption(values.url, 'url'),
     body,
     contentType: CONTENT_TYPES[bodyType(values.type)],
@@ -94,18 +96,20 @@ export function signArgs(argv: string[]): SignArgs {
 
 export const command: Command = {
   summary: 'sign a callback as OSS would, with a development key',
-  usage: `Usage: oss-callback sign --key PRIVATE.pem --key-url URL --url CALLBACK_URL
-                         (--body BODY | --body-file FILE) [--type form|json]
+  usage: `Usage: oss-callback sign --key PRIVATE.pem [--key-url URL] --url CALLBACK_URL
+                         (--body BODY | --body-file FILE) [--type form|json] [--send]
                          [--as http|lambda-url|fc3|fc2] [--base64-body] [--date DATE]
+                         [--bucket NAME] [--request-id ID]
 
 Prints a raw HTTP request exactly as OSS would send it to CALLBACK_URL: signed over the decoded path,
-the raw query and the body, with OSS's headers. Pipe it to 'oss-callback verify -' or send it with
-'curl' or 'nc' to a running receiver. With --as, prints instead the JSON event that door's handler
+the raw query and the body, with OSS's headers. Pipe it to 'oss-callback verify -', or send it to a
+running receiver with --send. With --as, prints instead the JSON event that door's handler
 receives for that request (FC 2.0: the request as a file for 'npm run invoke:fc2').
 
 Options:
   --key FILE          PEM private key (see 'oss-callback keygen')
-  --key-url URL       the key URL the signature names (must be trusted by the receiver)
+  --key-url URL       the key URL the signature names, which the receiver must trust (default: the
+                      URL 'oss-callback keygen' pins this key under)
   --url URL           the callbackUrl; its path and query are signed as written
   --body BODY         the callback body, e.g. 'bucket=b&object=a.png&size=3'
   --body-file FILE    read the body from a file instead

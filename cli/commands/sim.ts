@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { jsonLogger } from '../../lib/logger.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim/simulator.js';
-import { EXIT, UsageError, parseCommandArgs, type Command, type CommandIo } from '../args.js';
+import { EXIT, UsageError, parseCommandArgs, wholeNumberOption, type Command, type CommandIo } from '../args.js';
 
 export const SIM_DEFAULTS = { port: 9100, host: '127.0.0.1', data: './data/oss-sim', bucket: 'dev-bucket', callbackTimeoutMs: 5000 } as const;
 
@@ -32,13 +32,6 @@ export const SIM_ARGS = {
   'callback-timeout-ms': { type: 'string' },
 } as const;
 
-function wholeNumber(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
-  return value;
-}
-
 type SimValues = { [name in keyof typeof SIM_ARGS]?: string | string[] | boolean | undefined };
 
 /** `oss-callback sim` and `npm run dev` take the same options, parsed with SIM_ARGS. */
@@ -53,10 +46,10 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
   return {
     dataDir,
     bucket: values.bucket ?? SIM_DEFAULTS.bucket,
-    port: wholeNumber(values.port, 'port', SIM_DEFAULTS.port, 0, 65_535),
+    port: wholeNumberOption(values.port, 'port', SIM_DEFAULTS.port, 0, 65_535),
     host: values.host ?? SIM_DEFAULTS.host,
     trustedKeysOut: values['trusted-keys-out'] ?? join(dataDir, 'trusted-keys.json'),
-    callbackTimeoutMs: wholeNumber(values['callback-timeout-ms'], 'callback-timeout-ms', SIM_DEFAULTS.callbackTimeoutMs, 1, 60_000),
+    callbackTimeoutMs: wholeNumberOption(values['callback-timeout-ms'], 'callback-timeout-ms', SIM_DEFAULTS.callbackTimeoutMs, 1, 60_000),
     ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
     ...(accessKeyId !== undefined && accessKeySecret !== undefined
       ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken !== undefined ? { securityToken } : {}) } }

@@ -7,8 +7,10 @@ import { OFFICIAL_KEY_URLS } from '../../lib/protocol/official-key.js';
 import { keyFingerprint, verifyRsaMd5 } from '../../lib/protocol/rsa.js';
 import { percentDecodePath, stringToSign, type SignedParts } from '../../lib/protocol/string-to-sign.js';
 import { loadTrustedKeysFile, pinnedKeys, TrustedKeysError } from '../../lib/protocol/trusted-keys.js';
+import type { KeyUrlDecision } from '../../lib/protocol/key-url.js';
 import { KeyResolver, readSignatureHeaders } from '../../lib/protocol/verify.js';
 import { EXIT, UsageError, parseCommandArgs, readAll, type Command, type CommandIo } from '../args.js';
+import { confirmedCause, possibleCause } from '../likely-causes.js';
 import { parseRawRequest, RawRequestError } from '../raw-request.js';
 
 /** Bytes as a readable literal: printable ASCII as is, everything else escaped. */
@@ -25,24 +27,6 @@ export function escapeBytes(bytes: Buffer): string {
   return `"${out}"`;
 }
 
-/**
- * The usual reasons a correct signature fails to verify: each a way the bytes may have been changed
- * between OSS and the check (protocol note §4.5, §6). `--explain` tries them to point at the cause.
- */
-const LIKELY_CAUSES: { cause: string; change: (parts: SignedParts) => SignedParts | undefined }[] = [
-  {
-    cause: 'a newline was added at the end of the body (an editor or a capture tool?)',
-    change: (p) => (p.body.at(-1) === 0x0a ? { ...p, body: p.body.subarray(0, p.body.at(-2) === 0x0d ? -2 : -1) } : undefined),
-  },
-  { cause: 'the query was not signed: OSS signed a URL without it', change: (p) => (p.rawQuery === null ? undefined : { ...p, rawQuery: null }) },
-  { cause: 'a bare "?" (empty query) was dropped from the URL', change: (p) => (p.rawQuery === null ? { ...p, rawQuery: '' } : undefined) },
-  {
-    cause: 'the signer signed the path without percent-decoding it',
-    change: (p) => (p.rawPath.includes('%') ? { ...p, rawPath: p.rawPath.replaceAll('%', '%25') } : undefined),
-  },
-  { cause: 'the signer decoded "+" in the path as a space', change: (p) => (p.rawPath.includes('+') ? { ...p, rawPath: p.rawPath.replaceAll('+', '%20') } : undefined) },
-];
-
 async function readRequest(file: string, io: CommandIo): Promise<CallbackRequest & { trailing: number }> {
   let bytes: Buffer;
   try {
@@ -53,9 +37,24 @@ async function readRequest(file: string, io: CommandIo): Promise<CallbackRequest
   return parseRawRequest(bytes);
 }
 
-function keySource(url: string, extra: ReadonlyMap<string, KeyObject>): string {
-  if ((OFFICIAL_KEY_URLS as readonly string[]).includes(url)) return 'pinned: official OSS callback key v1';
-  return extra.has(url) ? 'pinned: trusted keys file' : 'fetched';
+/** Where the key for a URL comes from, as the resolver decides it: before any fetch, and without one for a refused URL. */
+function keySource(decision: KeyUrlDecision): string {
+  switch (decision.kind) {
+    case 'pinned':
+      return (OFFICIAL_KEY_URLS as readonly string[]).includes(decision.url) ? 'pinned: official OSS callback key v1' : 'pinned: trusted keys file';
+    case 'fetch':
+      return `not pinned: fetched from ${decision.fetchUrl}`;
+    case 'refused':
+      return 'refused: nothing fetched';
+  }
+}
+
+function likelyCause(request: SignedParts, key: KeyObject, signature: Buffer): string {
+  const confirmed = confirmedCause(request, key, signature);
+  if (confirmed) return `${confirmed} (undo that and the signature holds)`;
+  const possible = possibleCause(request);
+  if (possible) return `${possible} (the capture cannot show it: the removed bytes are gone)`;
+  return 'none of the usual ones; the bytes or the key differ from what OSS signed';
 }
 
 export const command: Command = {
@@ -75,11 +74,9 @@ Options:
     const { values, positionals } = parseCommandArgs(argv, { explain: { type: 'boolean' }, 'trusted-keys': { type: 'string' } });
     if (positionals.length !== 1) throw new UsageError('give one request file, or - for standard input');
     const trustedFile = values['trusted-keys'] ?? io.env.OSS_CALLBACK_TRUSTED_KEYS;
-    let extra = new Map<string, KeyObject>();
     let keys: KeyResolver;
     try {
-      if (trustedFile) extra = loadTrustedKeysFile(trustedFile);
-      keys = new KeyResolver(pinnedKeys(extra), new KeyCache());
+      keys = new KeyResolver(pinnedKeys(trustedFile ? loadTrustedKeysFile(trustedFile) : undefined), new KeyCache());
     } catch (error) {
       if (error instanceof TrustedKeysError) throw new UsageError(`--trusted-keys: ${error.message}`);
       throw error;
@@ -111,7 +108,7 @@ Options:
     try {
       const headers = readSignatureHeaders(request.headers);
       signature = headers.signature;
-      explain('key url', `${headers.keyUrl} (${keySource(headers.keyUrl, extra)})`);
+      explain('key url', `${headers.keyUrl} (${keySource(keys.decide(headers.keyUrl))})`);
       key = await keys.resolve(headers.keyUrl);
     } catch (error) {
       if (!isCallbackError(error)) throw error;
@@ -126,11 +123,7 @@ Options:
       return EXIT.ok;
     }
     explain('failed check', 'RSA-MD5 signature over the string to sign');
-    const likely = LIKELY_CAUSES.find(({ change }) => {
-      const changed = change(request);
-      return changed !== undefined && verifyRsaMd5(key, stringToSign(changed), signature);
-    });
-    if (values.explain) explain('likely cause', likely ? `${likely.cause} (undo that and the signature holds)` : 'none of the usual ones; the bytes or the key differ from what OSS signed');
+    if (values.explain) explain('likely cause', likelyCause(request, key, signature));
     return refuse('SignatureMismatch: the signature does not match the path, query and body');
   },
 };

@@ -42,10 +42,21 @@ function send(res: ServerResponse, response: CallbackResponse, close = false): v
   res.end(response.body);
 }
 
+/**
+ * The answer each connection is still writing. Bytes after a request that Node cannot parse end the
+ * connection, but only once that answer is out: its record may already be stored.
+ */
+const answering = new WeakMap<Duplex, ServerResponse>();
+
 /** The node:http door: the request line and body bytes go to the receiver untouched. */
 export function nodeHttpHandler(receiver: Receiver, options: Pick<Config, 'maxBodyBytes' | 'deadlineMs'>, routes?: LocalRoutes) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const start = Date.now();
+    answering.set(req.socket, res);
+    // Node's own refusal of an HTTP/1.1 request without Host is a bare 400 (requireHostHeader is off).
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      return send(res, refusalResponse(new CallbackError('MalformedRequest', 'an HTTP/1.1 request must carry a Host header')), true);
+    }
     let body: Buffer;
     try {
       body = await readBody(req, options.maxBodyBytes);
@@ -68,7 +79,18 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const refusal = new CallbackError('MalformedRequest', `the request is not valid HTTP/1.1 (${error.code ?? error.message})`);
   const { status, headers, body } = refusalResponse(refusal);
   const head = Object.entries({ ...headers, connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
-  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} Bad Request\r\n${head.join('')}\r\n`), body]));
+  const refuse = () => socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} Bad Request\r\n${head.join('')}\r\n`), body]));
+  const inFlight = answering.get(socket);
+  // A request whose body is complete is being answered: these bytes came after it. An incomplete one
+  // is the request the error is about (a truncated body), so it is refused at once.
+  if (inFlight && inFlight.req.complete && !inFlight.writableFinished) inFlight.once('finish', refuse);
+  else refuse();
+}
+
+/** Node answers an `Expect` other than 100-continue with a bare 417; give it the JSON refusal. */
+function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  const refusal = new CallbackError('ExpectationFailed', `Expect: ${JSON.stringify(req.headers.expect)} is not supported; only 100-continue is`);
+  send(res, refusalResponse(refusal), true);
 }
 
 export interface LocalServer {
@@ -90,8 +112,9 @@ export interface LocalServerOptions {
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
   const { receiver, store, logger } = await buildReceiver(config, { initStore: true, ...(options.logger ? { logger: options.logger } : {}) });
-  const server: Server = createServer({ requestTimeout: 30_000 }, nodeHttpHandler(receiver, config, options.routes?.(store)));
+  const server: Server = createServer({ requestTimeout: 30_000, requireHostHeader: false }, nodeHttpHandler(receiver, config, options.routes?.(store)));
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', refuseExpectation);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

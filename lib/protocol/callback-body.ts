@@ -1,6 +1,8 @@
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
 import { CallbackError } from '../errors.js';
 import type { ImageInfo, UploadRecord } from '../store/record.js';
+import { firstRepeatedKey } from './json-repeated-key.js';
+import { percentDecodePath } from './string-to-sign.js';
 import { CONTENT_TYPES } from './templates.js';
 
 /**
@@ -23,8 +25,8 @@ const malformed = (message: string) => new CallbackError('MalformedBody', messag
 export function parseCallbackBody(contentType: string | undefined, body: Buffer): CallbackFields {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   let raw: Raw;
-  if (mediaType === CONTENT_TYPES.form) raw = readForm(decodeUtf8(body));
-  else if (mediaType === CONTENT_TYPES.json) raw = readJson(decodeUtf8(body));
+  if (mediaType === CONTENT_TYPES.form) raw = readForm(decodeUtf8(body, 'the body'));
+  else if (mediaType === CONTENT_TYPES.json) raw = readJson(decodeUtf8(body, 'the body'));
   else {
     throw new CallbackError(
       'UnsupportedContentType',
@@ -34,21 +36,36 @@ export function parseCallbackBody(contentType: string | undefined, body: Buffer)
   return toFields(raw);
 }
 
-function decodeUtf8(body: Buffer): string {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return UTF8.decode(bytes);
   } catch {
-    throw malformed('the body is not valid UTF-8');
+    throw malformed(`${what} is not valid UTF-8`);
   }
 }
 
+/**
+ * The urlencoded parser of the URL standard, except that percent-escapes must decode to UTF-8:
+ * URLSearchParams would turn `%FF` into U+FFFD and store text OSS never sent.
+ */
 function readForm(text: string): Raw {
   const raw: Raw = new Map();
-  for (const [name, value] of new URLSearchParams(text)) {
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = formDecode(equals < 0 ? pair : pair.slice(0, equals), 'a field name, percent-decoded,');
+    const value = formDecode(equals < 0 ? '' : pair.slice(equals + 1), `the value of field ${JSON.stringify(name)}, percent-decoded,`);
     if (raw.has(name)) throw malformed(`field ${JSON.stringify(name)} appears more than once`);
     raw.set(name, value);
   }
   return raw;
+}
+
+/** Percent-decoding is the path's (%XX only, a bad escape kept as it is), once + is a space. */
+function formDecode(encoded: string, what: string): string {
+  return decodeUtf8(percentDecodePath(encoded.replaceAll('+', ' ')), what);
 }
 
 function readJson(text: string): Raw {
@@ -60,6 +77,9 @@ function readJson(text: string): Raw {
     throw malformed(`the body is not valid JSON: ${(error as Error).message}`);
   }
   if (!isObject(document)) throw malformed('the JSON body must be an object');
+  // The parser keeps one of two equal values under a repeated key; a repeat is refused as in a form.
+  const repeated = firstRepeatedKey(text);
+  if (repeated !== undefined) throw malformed(`key ${JSON.stringify(repeated)} appears more than once in an object`);
   const raw: Raw = new Map();
   const put = (name: string, value: unknown) => {
     if (raw.has(name)) throw malformed(`field ${JSON.stringify(name)} appears more than once`);

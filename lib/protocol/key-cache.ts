@@ -11,26 +11,50 @@ export interface KeyCacheOptions {
   /** A PEM public key is well under 2 KB; anything larger is not one. */
   maxBytes?: number;
   maxEntries?: number;
+  /** How long a failed fetch is remembered: its URL is not asked again until then. */
+  failureTtlMs?: number;
+  /** Distinct URLs fetched per window; past it another URL is refused with no request. */
+  maxNewUrls?: number;
+  newUrlWindowMs?: number;
+  /** The clock, injectable for tests. */
+  now?: () => number;
 }
 
 /**
  * Public keys fetched from `gosspublic.alicdn.com`, parsed once and kept for the life of the warm
- * instance in a bounded LRU. Concurrent cold requests for one URL share a single fetch; a failed
- * fetch is not cached, so the next callback tries again.
+ * instance in a bounded LRU. Concurrent cold requests for one URL share a single fetch.
+ *
+ * Any caller can name a canonical key URL before its signature is checked, so the network it costs is
+ * bounded: a failed fetch is remembered (60 s by default) and answered from memory, and an instance
+ * fetches at most 16 distinct URLs an hour; past that a new URL is refused with no request made.
+ * OSS itself signs with the pinned v1 key, which never reaches this cache.
  */
 export class KeyCache {
   readonly #fetch: FetchLike;
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #maxEntries: number;
+  readonly #failureTtlMs: number;
+  readonly #maxNewUrls: number;
+  readonly #newUrlWindowMs: number;
+  readonly #now: () => number;
   readonly #keys = new Map<string, KeyObject>();
   readonly #inFlight = new Map<string, Promise<KeyObject>>();
+  /** URL → the refusal to repeat until `until`. */
+  readonly #failures = new Map<string, { error: CallbackError; until: number }>();
+  /** The URLs fetched since `#windowStart`. */
+  readonly #fetched = new Set<string>();
+  #windowStart = -Infinity;
 
   constructor(options: KeyCacheOptions = {}) {
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#maxBytes = options.maxBytes ?? 8192;
     this.#maxEntries = options.maxEntries ?? 16;
+    this.#failureTtlMs = options.failureTtlMs ?? 60_000;
+    this.#maxNewUrls = options.maxNewUrls ?? 16;
+    this.#newUrlWindowMs = options.newUrlWindowMs ?? 3_600_000;
+    this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
@@ -46,20 +70,52 @@ export class KeyCache {
     }
     let pending = this.#inFlight.get(fetchUrl);
     if (!pending) {
+      this.#admit(fetchUrl);
       pending = this.#load(fetchUrl).finally(() => this.#inFlight.delete(fetchUrl));
       this.#inFlight.set(fetchUrl, pending);
     }
     return pending;
   }
 
+  /** Throws, with no request made, for a URL that failed lately or one past the new-URL budget. */
+  #admit(url: string): void {
+    const now = this.#now();
+    const failure = this.#failures.get(url);
+    if (failure && failure.until > now) throw failure.error;
+    if (now - this.#windowStart >= this.#newUrlWindowMs) {
+      this.#fetched.clear();
+      this.#windowStart = now;
+    }
+    if (this.#fetched.has(url)) return;
+    if (this.#fetched.size >= this.#maxNewUrls) {
+      throw new CallbackError('KeyUnavailable', `not fetching ${url}: this instance has fetched ${this.#maxNewUrls} distinct key URLs in ${this.#newUrlWindowMs / 60_000} minutes, its limit`);
+    }
+    this.#fetched.add(url);
+  }
+
   async #load(url: string): Promise<KeyObject> {
-    const key = await fetchPublicKey(url, this.#fetch, this.#timeoutMs, this.#maxBytes);
+    let key: KeyObject;
+    try {
+      key = await fetchPublicKey(url, this.#fetch, this.#timeoutMs, this.#maxBytes);
+    } catch (error) {
+      this.#rememberFailure(url, error as CallbackError);
+      throw error;
+    }
+    this.#failures.delete(url);
     this.#keys.set(url, key);
     if (this.#keys.size > this.#maxEntries) {
       const oldest = this.#keys.keys().next().value as string;
       this.#keys.delete(oldest);
     }
     return key;
+  }
+
+  #rememberFailure(url: string, error: CallbackError): void {
+    const now = this.#now();
+    for (const [known, { until }] of this.#failures) if (until <= now) this.#failures.delete(known);
+    const seconds = Math.round(this.#failureTtlMs / 1000);
+    const remembered = new CallbackError('KeyUnavailable', `${error.message} (a failure remembered for ${seconds} s: not fetched again until then)`, { cause: error });
+    this.#failures.set(url, { error: remembered, until: now + this.#failureTtlMs });
   }
 }
 

@@ -65,7 +65,7 @@ export class KeyResolver {
       case 'fetch':
         return this.cache.get(decision.fetchUrl);
       case 'refused':
-        throw new CallbackError('UntrustedKeyUrl', `the public key URL ${JSON.stringify(keyUrl)} is not trusted: ${decision.reason}`);
+        throw new CallbackError('UntrustedKeyUrl', `the public key URL ${JSON.stringify(keyUrl)} is not trusted: it is not pinned (the official OSS key or a trusted-keys entry) and ${decision.reason}`);
     }
   }
 }

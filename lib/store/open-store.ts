@@ -4,6 +4,8 @@ import type { UploadStore } from './port.js';
 export interface OpenStoreOptions {
   /** Function Compute rotates STS credentials per invocation; Tablestore asks for the latest. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
+  /** Open only a store that already exists (readers such as `records`); never create one. */
+  mustExist?: boolean;
 }
 
 const FORMS = 'sqlite:<path>, memory:, dynamodb:<table> or tablestore:<instance>/<table>';
@@ -22,7 +24,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       return (await import('./memory.js')).openMemoryStore();
     case 'sqlite':
       if (rest === '') break;
-      return (await import('./sqlite.js')).openSqliteStore(rest);
+      return (await import('./sqlite.js')).openSqliteStore(rest, options);
     case 'dynamodb':
       // DynamoDB's own rule for table names, checked here so the mistake is named before any request.
       if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rest)) break;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
@@ -214,6 +214,10 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-export function openSqliteStore(path: string): UploadStore {
+export function openSqliteStore(path: string, options: { mustExist?: boolean } = {}): UploadStore {
+  // Opening creates the file and its folders: a reader asking for a store that is not there must not.
+  if (options.mustExist && path !== ':memory:' && !existsSync(path)) {
+    throw new Error(`the store sqlite:${path} does not exist; the receiver creates it when it starts, or run store init`);
+  }
   return new SqliteStore(path);
 }

@@ -88,6 +88,14 @@ describe('local server (node:http + SQLite)', () => {
     expect(await server.store.get('E2E4')).toBeUndefined();
   });
 
+  it('refuses a signed form value that percent-encodes bytes that are not UTF-8, and stores nothing', async () => {
+    const sent = await send(callback('/cb', 'bucket=b&object=not-utf8&reqId=E2E8&x:s=%FF%FE'));
+
+    expect(sent.status).toBe(400);
+    expect(answer(sent)).toMatchObject({ Status: 'Error', code: 'MalformedBody', message: 'the value of field "x:s", percent-decoded, is not valid UTF-8' });
+    expect(await server.store.get('E2E8')).toBeUndefined();
+  });
+
   it('refuses a body declared over the limit with 413 without reading it, and closes the connection', async () => {
     const reply = await raw(`POST /cb HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nbucket=b`);
 
@@ -116,6 +124,59 @@ describe('local server (node:http + SQLite)', () => {
     expect(await server.store.list({ bucket: 'b', prefix: 'obj' })).toEqual([]);
     const health = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(health).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  /** Every answer in a raw reply, in order: status, headers and the body its Content-Length says. */
+  const answers = (reply: string) => {
+    const found: { status: number; headers: string; body: string }[] = [];
+    let rest = reply;
+    while (rest.startsWith('HTTP/1.1 ')) {
+      const end = rest.indexOf('\r\n\r\n');
+      const head = rest.slice(0, end);
+      const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
+      // Without a Content-Length (Node's bare refusals) the body runs to the end of the reply.
+      const bodyEnd = end < 0 ? rest.length : length === undefined ? rest.length : end + 4 + Number(length);
+      found.push({ status: Number(head.slice(9, 12)), headers: head, body: rest.slice(end + 4, bodyEnd) });
+      rest = rest.slice(bodyEnd);
+    }
+    return found;
+  };
+
+  it('refuses an HTTP/1.1 request without Host with a JSON 400 that has Content-Length', async () => {
+    const reply = await raw(`POST /cb HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 17\r\n\r\nbucket=b&object=o`);
+
+    const [answer] = answers(reply);
+    expect(answer?.status).toBe(400);
+    expect(answer?.headers).toMatch(/\r\ncontent-length: \d+/i);
+    expect(JSON.parse(answer!.body)).toEqual({ Status: 'Error', code: 'MalformedRequest', message: 'an HTTP/1.1 request must carry a Host header' });
+  });
+
+  it('refuses an Expect other than 100-continue with a JSON 417, and still honours 100-continue', async () => {
+    const unknown = await raw(`POST /cb HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 17\r\n\r\nbucket=b&object=o`);
+    const request = callback('/cb', 'bucket=b&object=continued&reqId=E2E6');
+    const head = Object.entries(request.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const continued = await raw(`POST /cb HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n${head}\r\n${request.body.toString()}`);
+
+    const [refused] = answers(unknown);
+    expect(refused?.status).toBe(417);
+    expect(refused?.headers).toMatch(/\r\ncontent-length: \d+/i);
+    expect(JSON.parse(refused!.body)).toMatchObject({ Status: 'Error', code: 'ExpectationFailed' });
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
+  it('answers a valid callback before refusing garbage that follows it on the same keep-alive connection', async () => {
+    const request = callback('/cb', 'bucket=b&object=pipelined&reqId=E2E7');
+    const head = Object.entries({ ...request.headers, connection: 'keep-alive' }).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
+    const reply = await raw(`POST /cb HTTP/1.1\r\nHost: x\r\n${head}\r\n${request.body.toString()}\x16\x03\x01 not http\r\n\r\n`);
+
+    const [first, second, ...more] = answers(reply);
+    expect(first?.status).toBe(200);
+    expect(JSON.parse(first!.body).record).toMatchObject({ id: 'E2E7', object: 'pipelined' });
+    expect(second?.status).toBe(400);
+    expect(JSON.parse(second!.body)).toMatchObject({ code: 'MalformedRequest' });
+    expect(more).toEqual([]);
+    expect((await server.store.get('E2E7'))?.record.object).toBe('pipelined');
   });
 
   it('answers GET /healthz with 200 and other GETs with 405', async () => {

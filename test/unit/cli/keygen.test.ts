@@ -6,7 +6,9 @@ import { keyFingerprint } from '../../../lib/protocol/rsa.js';
 import { runCli } from '../../support/cli-io.js';
 import { tempDir } from '../../support/temp-dir.js';
 
-const DEFAULT_KEY_URL = 'https://oss-callback.dev.invalid/dev-key.pem';
+/** keygen's default: the key's own URL, named after the start of its SHA-256 fingerprint. */
+const defaultKeyUrl = (out: string) =>
+  `https://oss-callback.dev.invalid/${keyFingerprint(createPublicKey(readFileSync(join(out, 'public.pem')))).slice(0, 16)}.pem`;
 const keygen = (out: string, ...extra: string[]) => runCli(['keygen', '--out', out, '--bits', '1024', ...extra]);
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -24,7 +26,34 @@ describe('oss-callback keygen', () => {
     const publicPem = readFileSync(join(out, 'public.pem'), 'utf8');
     expect(modeOf(join(out, 'private.pem'))).toBe(0o600);
     expect(keyFingerprint(createPublicKey(publicPem))).toBe(keyFingerprint(createPublicKey(privateKey)));
-    expect(JSON.parse(readFileSync(join(out, 'trusted-keys.json'), 'utf8'))).toEqual({ [DEFAULT_KEY_URL]: publicPem });
+    expect(JSON.parse(readFileSync(join(out, 'trusted-keys.json'), 'utf8'))).toEqual({ [defaultKeyUrl(out)]: publicPem });
+  });
+
+  it('pins every key it makes under a URL of its own, never the committed development key\'s', async () => {
+    // Prepare
+    const [first, second] = [tempDir(), tempDir()];
+
+    // Act
+    await keygen(first);
+    await keygen(second);
+
+    // Assess
+    const urls = [first, second].map((out) => Object.keys(JSON.parse(readFileSync(join(out, 'trusted-keys.json'), 'utf8')))[0]);
+    expect(urls).toEqual([defaultKeyUrl(first), defaultKeyUrl(second)]);
+    expect(new Set([...urls, 'https://oss-callback.dev.invalid/dev-key.pem']).size).toBe(3);
+  });
+
+  it('makes a callback signed with the committed development key fail as UntrustedKeyUrl naming its URL', async () => {
+    // Prepare: the sample events are signed with test/dev-key; a user trusts only a key of their own.
+    const out = tempDir();
+    await keygen(out);
+
+    // Act
+    const run = await runCli(['verify', '--trusted-keys', join(out, 'trusted-keys.json'), 'events/http/put-object-json.http']);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^not verified: UntrustedKeyUrl: the public key URL "https:\/\/oss-callback\.dev\.invalid\/dev-key\.pem" is not trusted: it is not pinned/);
   });
 
   it('prints the key URL, the key fingerprint and how to use the files', async () => {
@@ -36,9 +65,10 @@ describe('oss-callback keygen', () => {
 
     // Assess
     const fingerprint = keyFingerprint(createPublicKey(readFileSync(join(out, 'public.pem'))));
-    expect(run.stdout).toContain(`key url: ${DEFAULT_KEY_URL}\n`);
+    expect(run.stdout).toContain(`key url: ${defaultKeyUrl(out)}\n`);
     expect(run.stdout).toContain(`key sha-256: ${fingerprint}\n`);
     expect(run.stdout).toContain(`export OSS_CALLBACK_TRUSTED_KEYS=${join(out, 'trusted-keys.json')}`);
+    expect(run.stdout).toContain(`--key-url ${defaultKeyUrl(out)} --url http://127.0.0.1:9000/oss/callback `);
   });
 
   it('pins the key under the URL given with --key-url', async () => {
@@ -122,15 +152,15 @@ describe('oss-callback keygen', () => {
     { title: 'no --out', argv: ['keygen'], message: '--out is required' },
     { title: 'a --bits below 512', argv: ['keygen', '--out', 'x', '--bits', '256'], message: '--bits must be a whole number from 512 to 8192' },
     { title: 'a --bits that is not a number', argv: ['keygen', '--out', 'x', '--bits', 'many'], message: '--bits must be a whole number from 512 to 8192' },
-    { title: 'an unknown option', argv: ['keygen', '--out', 'x', '--size', '2'], message: "Unknown option '--size'" },
-    { title: 'a positional argument', argv: ['keygen', 'x'], message: 'Unexpected argument' },
-  ])('exits 2 with the usage for $title', async ({ argv, message }) => {
+    { title: 'an unknown option', argv: ['keygen', '--out', 'x', '--size', '2'], message: 'unknown option --size' },
+    { title: 'a positional argument', argv: ['keygen', 'x'], message: 'unexpected argument "x"' },
+  ])('exits 2 with one line naming the mistake for $title', async ({ argv, message }) => {
     // Act
     const run = await runCli(argv);
 
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
-    expect(run.stderr).toContain('Usage: oss-callback keygen --out DIR');
+    expect(run.stderr.split('\n')).toEqual([expect.stringContaining(message), 'see `oss-callback keygen --help`', '']);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli-io.js';
 
@@ -31,14 +32,34 @@ describe('oss-callback', () => {
     expect(run.stdout).toContain('Commands:');
   });
 
-  it('refuses an unknown command with exit 2 and the command list', async () => {
+  it('refuses an unknown command with exit 2, one line and where to read more', async () => {
     // Act
     const run = await runCli(['frobnicate']);
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('oss-callback: unknown command "frobnicate"');
-    expect(run.stderr).toContain('Commands:');
+    expect(run.stderr).toBe('oss-callback: unknown command "frobnicate"\nsee `oss-callback --help`\n');
+  });
+
+  it('prints the version in package.json for --version', async () => {
+    // Prepare
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+    // Act
+    const run = await runCli(['--version']);
+
+    // Assess
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('names --port, not PORT, for a port that is not a number', async () => {
+    // Act
+    const run = await runCli(['serve', '--port', 'abc'], { env: { PORT: '9000' } });
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('oss-callback serve: --port must be a whole number from 0 to 65535, got "abc"\nsee `oss-callback serve --help`\n');
   });
 
   it('answers --help for every listed command with its usage, exit 0 and nothing on stderr', async () => {

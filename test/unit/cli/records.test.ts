@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
@@ -61,13 +62,26 @@ describe('oss-callback records', () => {
 
   it.each([
     [['--prefix', 'users/'], '--prefix needs --bucket'],
-    [['--var', 'x:uid'], '--var takes NAME=VALUE'],
-    [['--limit', '0'], '--limit must be a positive whole number'],
-    [['--bogus'], "Unknown option '--bogus'"],
-  ])('refuses %j as a usage error', async (argv, message) => {
+    [['--var', 'x:uid'], '--var takes NAME=VALUE, e.g. --var x:uid=42'],
+    [['--limit', '0'], '--limit must be a whole number from 1 to 10000, got "0"'],
+    [['--limit', '-3'], '--limit must be a whole number from 1 to 10000, got "-3"'],
+    [['--limit'], '--limit needs a value'],
+    [['--limit', '--json'], '--limit needs a value'],
+    [['--json=yes'], '--json takes no value'],
+    [['--bogus'], 'unknown option --bogus'],
+  ])('refuses %j with one line naming the option, then where to read more', async (argv, message) => {
     const { code, stderr } = await cli(['records', ...argv]);
     expect(code).toBe(2);
-    expect(stderr).toContain(message);
+    expect(stderr).toBe(`oss-callback records: ${message}\nsee \`oss-callback records --help\`\n`);
+  });
+
+  it('refuses a SQLite store that does not exist, and creates neither it nor its folders', async () => {
+    const missing = join(dir, 'no', 'such', 'dir', 'x.db');
+    const { code, stdout, stderr } = await cli(['records', '--store', `sqlite:${missing}`]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`oss-callback records: the store sqlite:${missing} does not exist; the receiver creates it when it starts, or run store init\n`);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
   });
 
   it('refuses a malformed store URI, naming the accepted forms', async () => {

@@ -88,6 +88,14 @@ describe('parseCallbackBody: form bodies', () => {
     // Assess
     expect(error).toMatchObject({ code: 'MalformedBody', message: 'field "x:uid" appears more than once' });
   });
+
+  it('keeps an escape that is not %XX as it is, and skips empty pairs, as a form decoder does', () => {
+    // Act
+    const fields = parse(FORM, '&bucket=b&&object=100%25%zz&x:flag');
+
+    // Assess
+    expect(fields).toMatchObject({ bucket: 'b', object: '100%%zz', vars: { 'x:flag': '' } });
+  });
 });
 
 describe('parseCallbackBody: JSON bodies', () => {
@@ -149,6 +157,14 @@ describe('parseCallbackBody: JSON bodies', () => {
 
     // Assess
     expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/^the body is not valid JSON: Duplicate key 'bucket'/) });
+  });
+
+  it('takes equal keys in different objects and key-like text in values as they are', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"o","x:list":[{"a":1},{"a":1}],"x:s":"bucket\\":","x:t":{"a":{"a":2}}}');
+
+    // Assess
+    expect(fields.vars).toEqual({ 'x:list': '[{"a":1},{"a":1}]', 'x:s': 'bucket":', 'x:t': '{"a":{"a":2}}' });
   });
 
   it('refuses an image field given both nested and flat', () => {
@@ -308,7 +324,9 @@ describe('parseCallbackBody: values', () => {
   });
 });
 
-describe('parseCallbackBody: content type and required fields', () => {
+describe('parseCallbackBody: content type, required fields and fields no decoder should pass', () => {
+  const missingField = (name: string) => `the body has no ${name}; add ${name}=\${${name}} to the callback body template`;
+
   it.each([
     { contentType: 'text/plain', shown: '"text/plain"' },
     { contentType: 'multipart/form-data; boundary=x', shown: '"multipart/form-data; boundary=x"' },
@@ -327,19 +345,23 @@ describe('parseCallbackBody: content type and required fields', () => {
   });
 
   it.each([
-    { title: 'no bucket', type: FORM, body: 'object=o', missing: 'bucket' },
-    { title: 'an empty bucket', type: FORM, body: 'bucket=&object=o', missing: 'bucket' },
-    { title: 'no object', type: FORM, body: 'bucket=b', missing: 'object' },
-    { title: 'a null object', type: JSON_TYPE, body: '{"bucket":"b","object":null}', missing: 'object' },
-    { title: 'an empty JSON object', type: JSON_TYPE, body: '{}', missing: 'bucket' },
-  ])('refuses $title as MissingField', ({ type, body, missing }) => {
+    { title: 'no bucket', type: FORM, body: 'object=o', code: 'MissingField', message: missingField('bucket') },
+    { title: 'an empty bucket', type: FORM, body: 'bucket=&object=o', code: 'MissingField', message: missingField('bucket') },
+    { title: 'no object', type: FORM, body: 'bucket=b', code: 'MissingField', message: missingField('object') },
+    { title: 'a null object', type: JSON_TYPE, body: '{"bucket":"b","object":null}', code: 'MissingField', message: missingField('object') },
+    { title: 'an empty JSON object', type: JSON_TYPE, body: '{}', code: 'MissingField', message: missingField('bucket') },
+    // What a form decoder or a JSON parser alone would let through.
+    { title: 'a form value percent-encoding bytes that are not UTF-8 (URLSearchParams: U+FFFD)', type: FORM, body: 'bucket=b&object=o&x:s=%FF%FE', code: 'MalformedBody', message: 'the value of field "x:s", percent-decoded, is not valid UTF-8' },
+    { title: 'a form value ending in half a character', type: FORM, body: 'bucket=b&object=%E7%8C', code: 'MalformedBody', message: 'the value of field "object", percent-decoded, is not valid UTF-8' },
+    { title: 'a form name percent-encoding bytes that are not UTF-8', type: FORM, body: 'bucket=b&object=o&x%FF=1', code: 'MalformedBody', message: 'a field name, percent-decoded, is not valid UTF-8' },
+    { title: 'a JSON key repeated with the same value', type: JSON_TYPE, body: '{"bucket":"b","object":"o","bucket":"b"}', code: 'MalformedBody', message: 'key "bucket" appears more than once in an object' },
+    { title: 'a JSON key repeated, spelled with an escape', type: JSON_TYPE, body: '{"bucket":"b","object":"o","\\u0062ucket":"b"}', code: 'MalformedBody', message: 'key "bucket" appears more than once in an object' },
+    { title: 'a JSON key repeated inside a custom variable', type: JSON_TYPE, body: '{"bucket":"b","object":"o","x:m":{"n":1, "n" :1}}', code: 'MalformedBody', message: 'key "n" appears more than once in an object' },
+  ])('refuses $title as $code', ({ type, body, code, message }) => {
     // Act
     const error = refusal(() => parse(type, body));
 
     // Assess
-    expect(error).toMatchObject({
-      code: 'MissingField',
-      message: `the body has no ${missing}; add ${missing}=\${${missing}} to the callback body template`,
-    });
+    expect(error).toMatchObject({ code, message });
   });
 });

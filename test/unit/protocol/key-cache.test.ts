@@ -130,21 +130,6 @@ describe('KeyCache.get', () => {
     expect(cache.size).toBe(1);
   });
 
-  it('does not cache a failed fetch: the next call fetches again', async () => {
-    // Prepare
-    let answers = 0;
-    routes.set('/test_key.pem', (req, res) => (answers++ === 0 ? res.writeHead(500).end('busy') : serve(testKey.publicPem)(req, res)));
-    const cache = new KeyCache({ fetch: localFetch() });
-    await expect(cache.get(KEY_URL)).rejects.toMatchObject({ code: 'KeyUnavailable' });
-
-    // Act
-    const key = await cache.get(KEY_URL);
-
-    // Assess
-    expect(keyFingerprint(key)).toBe(keyFingerprint(testKey.publicKey));
-    expect(hits).toHaveLength(2);
-  });
-
   it('shares one failed request among a concurrent burst, and every caller sees the failure', async () => {
     // Prepare
     routes.set('/test_key.pem', (_req, res) => setTimeout(() => res.writeHead(503).end(), 50));
@@ -367,6 +352,79 @@ describe('KeyCache LRU bound', () => {
     // Assess
     expect(cache.size).toBe(2);
     expect(hits).toEqual(['/a.pem', '/b.pem', '/c.pem', '/b.pem']);
+  });
+});
+
+describe('KeyCache bounds on what callers can make it fetch', () => {
+  /** A clock the test moves. */
+  const clock = () => {
+    let now = 1_000_000;
+    return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
+  };
+
+  it('remembers a failed fetch for a minute: no request until then, then it fetches again', async () => {
+    // Prepare
+    let answers = 0;
+    routes.set('/test_key.pem', (req, res) => (answers++ === 0 ? res.writeHead(500).end('busy') : serve(testKey.publicPem)(req, res)));
+    const now = clock();
+    const cache = new KeyCache({ fetch: localFetch(), now });
+    await expect(cache.get(KEY_URL)).rejects.toMatchObject({ code: 'KeyUnavailable' });
+
+    // Act
+    now.advance(59_999);
+    const remembered = cache.get(KEY_URL);
+    await expect(remembered).rejects.toMatchObject({
+      code: 'KeyUnavailable',
+      message: `could not load the public key from ${KEY_URL}: HTTP 500 (a failure remembered for 60 s: not fetched again until then)`,
+    });
+    const hitsWhileRemembered = hits.length;
+    now.advance(1);
+    const key = await cache.get(KEY_URL);
+
+    // Assess
+    expect(hitsWhileRemembered).toBe(1);
+    expect(keyFingerprint(key)).toBe(keyFingerprint(testKey.publicKey));
+    expect(hits).toHaveLength(2);
+  });
+
+  it('fetches at most 16 distinct URLs an hour by default, refusing the 17th with no request', async () => {
+    // Prepare: sixteen URLs that fail (each remembered), as an unauthenticated caller would name them.
+    const cache = new KeyCache({ fetch: localFetch() });
+    for (let i = 0; i < 16; i++) await expect(cache.get(`${ORIGIN}/probe-${i}.pem`)).rejects.toMatchObject({ message: expect.stringContaining('HTTP 404') });
+
+    // Act
+    const refused = cache.get(`${ORIGIN}/probe-16.pem`);
+
+    // Assess
+    await expect(refused).rejects.toMatchObject({
+      code: 'KeyUnavailable',
+      message: `not fetching ${ORIGIN}/probe-16.pem: this instance has fetched 16 distinct key URLs in 60 minutes, its limit`,
+    });
+    expect(hits).toHaveLength(16);
+  });
+
+  it('still serves and refetches the URLs it has fetched once past the limit, and takes new ones in the next window', async () => {
+    // Prepare
+    routes.set('/a.pem', serve(testKey.publicPem));
+    let bAnswers = 0;
+    routes.set('/b.pem', (req, res) => (bAnswers++ === 0 ? res.writeHead(503).end() : serve(testKey.publicPem)(req, res)));
+    routes.set('/c.pem', serve(testKey.publicPem));
+    const now = clock();
+    const cache = new KeyCache({ fetch: localFetch(), now, maxNewUrls: 2, newUrlWindowMs: 600_000 });
+    await cache.get(`${ORIGIN}/a.pem`);
+    await expect(cache.get(`${ORIGIN}/b.pem`)).rejects.toMatchObject({ code: 'KeyUnavailable' });
+    await expect(cache.get(`${ORIGIN}/c.pem`)).rejects.toMatchObject({ message: expect.stringContaining('its limit') });
+
+    // Act
+    now.advance(60_000);
+    const cached = await cache.get(`${ORIGIN}/a.pem`);
+    const refetched = await cache.get(`${ORIGIN}/b.pem`);
+    now.advance(540_000);
+    const nextWindow = await cache.get(`${ORIGIN}/c.pem`);
+
+    // Assess
+    expect([cached, refetched, nextWindow].map(keyFingerprint)).toEqual(Array(3).fill(keyFingerprint(testKey.publicKey)));
+    expect(hits).toEqual(['/a.pem', '/b.pem', '/b.pem', '/c.pem']);
   });
 });
 
