@@ -16,8 +16,10 @@ const BUSY_TIMEOUT_MS = 0;
 
 /**
  * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
- * row each in `upload_vars`, written in the same transaction as the record. Ticket bindings live in
- * `bindings`. `user_version` 2 marks this layout; version 1 kept claims beside records.
+ * row each in `upload_vars`, written by triggers within the statement that writes the record, so one
+ * INSERT is the whole write (its own transaction) and listing by a variable never misses a record.
+ * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
+ * beside records.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS upload_records (
@@ -32,14 +34,21 @@ CREATE TABLE IF NOT EXISTS upload_records (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS upload_records_by_time ON upload_records (received_at, id);
 CREATE INDEX IF NOT EXISTS upload_records_by_bucket_key ON upload_records (bucket, object);
-CREATE INDEX IF NOT EXISTS upload_records_by_uploader ON upload_records (uploader, received_at, id);
-CREATE INDEX IF NOT EXISTS upload_records_by_source ON upload_records (source, received_at, id);
+CREATE INDEX IF NOT EXISTS upload_records_by_uploader ON upload_records (uploader, received_at, id) WHERE uploader IS NOT NULL;
+CREATE INDEX IF NOT EXISTS upload_records_by_source ON upload_records (source, received_at, id) WHERE source <> 'callback';
 CREATE TABLE IF NOT EXISTS upload_vars (
   name TEXT NOT NULL,
   value TEXT NOT NULL,
   id TEXT NOT NULL,
   PRIMARY KEY (name, value, id)
 ) STRICT, WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS upload_vars_on_insert AFTER INSERT ON upload_records BEGIN
+  INSERT OR IGNORE INTO upload_vars (name, value, id) SELECT key, value, NEW.id FROM json_each(NEW.record, '$.vars');
+END;
+CREATE TRIGGER IF NOT EXISTS upload_vars_on_replace AFTER UPDATE OF record ON upload_records BEGIN
+  DELETE FROM upload_vars WHERE id = OLD.id;
+  INSERT OR IGNORE INTO upload_vars (name, value, id) SELECT key, value, NEW.id FROM json_each(NEW.record, '$.vars');
+END;
 CREATE TABLE IF NOT EXISTS bindings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -67,8 +76,8 @@ interface UploadRow {
 export class SqliteStore implements UploadStore {
   readonly description: string;
   readonly #db: Database.Database;
-  readonly #create: Database.Transaction<(upload: StoredUpload) => CreateOutcome>;
-  readonly #bind: Database.Transaction<(binding: Binding) => string>;
+  readonly #create: (upload: StoredUpload) => CreateOutcome;
+  readonly #bind: (binding: Binding) => string;
   readonly #get: Database.Statement<[string], UploadRow>;
 
   constructor(path: string) {
@@ -86,9 +95,8 @@ export class SqliteStore implements UploadStore {
       ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source, record = excluded.record,
         bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
       WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
-    const addVar = this.#db.prepare('INSERT OR IGNORE INTO upload_vars (name, value, id) VALUES (?, ?, ?)');
     const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
-    this.#create = this.#db.transaction((upload: StoredUpload): CreateOutcome => {
+    this.#create = (upload) => {
       const { record } = upload;
       const { changes } = insert.run({
         id: record.id,
@@ -100,24 +108,19 @@ export class SqliteStore implements UploadStore {
         uploader: record.uploader,
         receivedAt: record.receivedAt,
       });
-      if (changes === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
-      for (const [name, value] of Object.entries(record.vars)) addVar.run(name, value, record.id);
-      return { created: true };
-    });
+      // Read back outside the write: a stored row is never deleted, only replaced by a callback's.
+      return changes === 0 ? { created: false, existing: toUpload(select.get(record.id) as UploadRow) } : { created: true };
+    };
     this.#get = select;
 
     const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (@key, @value, @expiresAt) ON CONFLICT (key) DO NOTHING');
     const bound = this.#db.prepare<[string], { value: string }>('SELECT value FROM bindings WHERE key = ?');
-    this.#bind = this.#db.transaction((binding: Binding): string => {
-      if (claimKey.run(binding).changes === 1) return binding.value;
-      return (bound.get(binding.key) as { value: string }).value;
-    });
+    // A binding, once made, is never changed, so the value read back is the one that won.
+    this.#bind = (binding) => (claimKey.run(binding).changes === 1 ? binding.value : (bound.get(binding.key) as { value: string }).value);
   }
 
-  // BEGIN IMMEDIATE takes the write lock first, so the row read back after a refused write is the
-  // one that beat us, even when another process shares the file.
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
-    return this.#run(options, () => this.#create.immediate(upload));
+    return this.#run(options, () => this.#create(upload));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
@@ -128,7 +131,7 @@ export class SqliteStore implements UploadStore {
   }
 
   async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
-    return this.#run(options, () => this.#bind.immediate(binding));
+    return this.#run(options, () => this.#bind(binding));
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
@@ -143,7 +146,11 @@ export class SqliteStore implements UploadStore {
       if (upper !== undefined) where.push('object < ?'), params.push(upper);
     }
     if (query.uploader !== undefined) where.push('uploader = ?'), params.push(query.uploader);
-    if (query.source !== undefined) where.push('source = ?'), params.push(query.source);
+    if (query.source !== undefined) {
+      // The literal term lets SQLite use the partial index, which holds only the non-callback few.
+      where.push(query.source === 'callback' ? "source = 'callback'" : "source <> 'callback' AND source = ?");
+      if (query.source !== 'callback') params.push(query.source);
+    }
     if (query.variable) {
       where.push('id IN (SELECT id FROM upload_vars WHERE name = ? AND value = ?)');
       params.push(query.variable.name, query.variable.value);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,33 @@ describe('SQLite store', () => {
     const listed = await store.list({ bucket: 'photos', prefix: 'a/' });
     expect(listed.map((record) => record.id).sort()).toEqual(['1', '2']);
     expect((await store.get('4'))?.record.object).toBe('a\u{10FFFF}');
+    await store.close();
+  });
+});
+
+describe('SQLite store opening a version 1 file (claim, then complete)', () => {
+  it('keeps its records as callbacks, its ticket claims as bindings, and drops unfinished claims', async () => {
+    // Prepare: the layout the claim-based receiver wrote.
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE uploads (id TEXT PRIMARY KEY, status TEXT NOT NULL, fingerprint TEXT NOT NULL, claim_token TEXT, claim_expires_at INTEGER,
+        record TEXT, bucket TEXT, object TEXT, uploader TEXT, received_at TEXT) STRICT;
+      CREATE TABLE upload_vars (name TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (name, value, id)) STRICT, WITHOUT ROWID;`);
+    const { source: _, ...v1Record } = uploadRecord({ id: 'R1' });
+    old.prepare("INSERT INTO uploads VALUES ('R1', 'COMPLETE', 'f1', NULL, NULL, ?, 'photos', 'users/42/cat.jpg', 'alice', ?)").run(JSON.stringify(v1Record), v1Record.receivedAt);
+    old.prepare("INSERT INTO uploads VALUES ('R2', 'INPROGRESS', 'f2', 'tok', 1, NULL, NULL, NULL, NULL, NULL)").run();
+    old.prepare("INSERT INTO uploads VALUES ('ticket:j1', 'INPROGRESS', 'bound-object', 'tok', 4102444800000, NULL, NULL, NULL, NULL, NULL)").run();
+    old.prepare("INSERT INTO upload_vars VALUES ('x:uid', '42', 'R1')").run();
+    old.close();
+    // Act
+    const store = openSqliteStore(path);
+    // Assess
+    expect(await store.get('R1')).toEqual({ record: uploadRecord({ id: 'R1' }), fingerprint: 'f1' });
+    expect(await store.get('R2')).toBeUndefined();
+    expect((await store.list({ variable: { name: 'x:uid', value: '42' } })).map((record) => record.id)).toEqual(['R1']);
+    expect(await store.bind({ key: 'ticket:j1', value: 'other', expiresAt: 0 })).toBe('bound-object');
     await store.close();
   });
 });
