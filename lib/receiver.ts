@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
-import { createBudget, untilAborted, type Budget } from './deadline.js';
+import { createBudget, withinBudget, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
 import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse, type Receiver } from './exchange.js';
 import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
@@ -76,7 +76,7 @@ export function createReceiver({ limits, store, keys, authorize, logger = jsonLo
         }
         const budget = createBudget(start + Math.min(limits.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS), now);
         try {
-          response = jsonResponse(200, { Status: 'OK', record: await untilAborted(receive(request, budget, log), budget.signal) });
+          response = jsonResponse(200, { Status: 'OK', record: await withinBudget(receive(request, budget, log), budget) });
         } finally {
           budget.dispose();
         }

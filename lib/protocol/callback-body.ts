@@ -65,6 +65,8 @@ function readForm(text: string): Raw {
 
 /** Percent-decoding is the path's (%XX only, a bad escape kept as it is), once + is a space. */
 function formDecode(encoded: string, what: string): string {
+  // Most fields are plain text, already valid UTF-8: nothing to decode.
+  if (!/[%+]/.test(encoded)) return encoded;
   return decodeUtf8(percentDecodePath(encoded.replaceAll('+', ' ')), what);
 }
 

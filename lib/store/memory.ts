@@ -1,10 +1,11 @@
-import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 
 /**
  * `memory:` — uploads in a Map, for tests, the library's quick start and the local benchmark. Each
- * verb runs without awaiting in between, so its conditional write is atomic on the one event loop.
+ * verb runs without awaiting in between, so its conditional write is atomic on the one event loop
+ * (and over before any deadline signal could fire: the caller checks the budget before calling).
  * Values are copied in and out so no caller can change what is stored.
  */
 export class MemoryStore implements UploadStore {
@@ -12,23 +13,20 @@ export class MemoryStore implements UploadStore {
   readonly #uploads = new Map<string, StoredUpload>();
   readonly #bindings = new Map<string, string>();
 
-  async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
-    options?.signal?.throwIfAborted();
+  async create(upload: StoredUpload): Promise<CreateOutcome> {
     const existing = this.#uploads.get(upload.record.id);
     if (existing && !replaces(upload.record.source, existing.record.source)) return { created: false, existing: structuredClone(existing) };
     this.#uploads.set(upload.record.id, structuredClone(upload));
     return { created: true };
   }
 
-  async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
-    options?.signal?.throwIfAborted();
+  async get(id: string): Promise<StoredUpload | undefined> {
     const upload = this.#uploads.get(id);
     return upload && structuredClone(upload);
   }
 
-  async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
+  async list(query: ListQuery): Promise<UploadRecord[]> {
     checkListQuery(query);
-    options?.signal?.throwIfAborted();
     const records: UploadRecord[] = [];
     for (const { record } of this.#uploads.values()) {
       if (matchesQuery(record, query)) records.push(structuredClone(record));
@@ -36,8 +34,7 @@ export class MemoryStore implements UploadStore {
     return records.sort(newestFirst).slice(0, query.limit);
   }
 
-  async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
-    options?.signal?.throwIfAborted();
+  async bind(binding: Binding): Promise<string> {
     const bound = this.#bindings.get(binding.key);
     if (bound !== undefined) return bound;
     this.#bindings.set(binding.key, binding.value);

@@ -22,7 +22,7 @@ export interface RecordResult {
  * It never answers without a stored record.
  */
 export async function recordUpload(store: UploadStore, upload: StoredUpload, budget: Budget): Promise<RecordResult> {
-  const outcome = await callStore(budget, 'write the upload record', (signal) => store.create(upload, { signal }));
+  const outcome = await callStore(budget, 'write the upload record', (options) => store.create(upload, options));
   if (outcome.created) return { record: upload.record, replayed: false };
   const { existing } = outcome;
   const conflict =
@@ -36,6 +36,6 @@ export async function recordUpload(store: UploadStore, upload: StoredUpload, bud
 
 /** The record stored for exactly this fingerprint, if any; a store failure here counts as none. */
 export async function storedAnswer(store: UploadStore, id: string, fingerprint: string, budget: Budget): Promise<UploadRecord | undefined> {
-  const stored = await callStore(budget, 'read the upload record', (signal) => store.get(id, { signal })).catch(() => undefined);
+  const stored = await callStore(budget, 'read the upload record', (options) => store.get(id, options)).catch(() => undefined);
   return stored?.fingerprint === fingerprint ? stored.record : undefined;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery } from './list-query.js';
 
@@ -119,22 +119,22 @@ export class SqliteStore implements UploadStore {
     this.#bind = (binding) => (claimKey.run(binding).changes === 1 ? binding.value : (bound.get(binding.key) as { value: string }).value);
   }
 
-  async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
-    return this.#run(options, () => this.#create(upload));
+  async create(upload: StoredUpload): Promise<CreateOutcome> {
+    return this.#run(() => this.#create(upload));
   }
 
-  async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
-    return this.#run(options, () => {
+  async get(id: string): Promise<StoredUpload | undefined> {
+    return this.#run(() => {
       const row = this.#get.get(id);
       return row && toUpload(row);
     });
   }
 
-  async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
-    return this.#run(options, () => this.#bind(binding));
+  async bind(binding: Binding): Promise<string> {
+    return this.#run(() => this.#bind(binding));
   }
 
-  async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
+  async list(query: ListQuery): Promise<UploadRecord[]> {
     checkListQuery(query);
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -158,7 +158,7 @@ export class SqliteStore implements UploadStore {
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
     const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
-    return this.#run(options, () =>
+    return this.#run(() =>
       this.#db
         .prepare<unknown[], { record: string }>(sql)
         .all(...params)
@@ -186,9 +186,11 @@ export class SqliteStore implements UploadStore {
     }).immediate();
   }
 
-  /** Calls are synchronous: check the deadline first, and mark a locked database as worth a retry. */
-  #run<T>(options: StoreCallOptions | undefined, call: () => T): T {
-    options?.signal?.throwIfAborted();
+  /**
+   * Calls are synchronous, over before a deadline signal could fire (the caller checks the budget
+   * first); a locked database is marked as worth a retry.
+   */
+  #run<T>(call: () => T): T {
     try {
       return call();
     } catch (error) {

@@ -40,7 +40,7 @@ export function ticketAuthorizer(settings: TicketSettings): AuthorizeStep {
       value: createHash('sha256').update(`${fields.bucket}\n${fields.object}`).digest('hex'),
       expiresAt: (ticket.exp + CLOCK_TOLERANCE_SECONDS) * 1000,
     };
-    const bound = await callStore(budget, 'bind the upload ticket', (signal) => store.bind(binding, { signal }));
+    const bound = await callStore(budget, 'bind the upload ticket', (options) => store.bind(binding, options));
     if (bound !== binding.value) throw new CallbackError('TicketReused', 'this upload ticket was already used for another object');
     return ticket.sub;
   };
