@@ -4,6 +4,7 @@ import { aliyunCredentialsFromEnv, type AliyunCredentials } from './credentials.
 import { CallbackError } from './errors.js';
 import { refusalResponse, type CallbackResponse, type InvocationContext, type Receiver } from './exchange.js';
 import { jsonLogger } from './logger.js';
+import { EVERY_STORE } from './store/open-store.js';
 
 /**
  * One receiver per warm instance of a function: built on the first invocation and reused. The latest
@@ -37,7 +38,7 @@ export function warmInstance(
   };
 }
 
-const callback = warmInstance('the function', async (aliyunCredentials) => (await buildReceiver(loadConfig(), { aliyunCredentials })).receiver);
+const callback = warmInstance('the function', async (aliyunCredentials) => (await buildReceiver(loadConfig(), { stores: EVERY_STORE, aliyunCredentials })).receiver);
 
 /** The deployed callback function's receiver for this invocation. */
 export const instanceReceiver = callback.receiver;
