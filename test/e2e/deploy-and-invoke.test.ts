@@ -103,13 +103,19 @@ function actionsOf(resources: Template['Resources'], roleId: string): string[] {
 }
 
 describe('local invoke, as the README gives it', () => {
-  // A store of the test's own, from the shell as a user would set it: the project's ./data store is
-  // shared with whatever else ran here.
-  const localStore = { UPLOAD_STORE: `sqlite:${join(dir, 'uploads.db')}` };
-
   it('npx osls invoke local -f callback -p events/lambda-url/put-object-form.json answers 200 with the record', async () => {
-    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json'], cleanEnv(localStore));
+    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json']);
     expectRecorded(result, { object: 'uploads/2024/05/cat photo.jpg', operation: 'PutObject' });
+  }, 120_000);
+
+  it('refuses at start a store the Lambda bundle does not carry, naming it: 500 Misconfigured', async () => {
+    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json', '-e', 'UPLOAD_STORE=sqlite:./data/uploads.db']);
+    const answer = answerOf(result.stdout);
+    expect(answer.statusCode).toBe(500);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      code: 'Misconfigured',
+      message: 'the function could not start: the store "sqlite:./data/uploads.db" is not in this bundle, which opens memory: or dynamodb:<table>',
+    });
   }, 120_000);
 
   it('takes the user’s own settings over the defaults: their keys file does not trust the dev key', async () => {
@@ -124,7 +130,7 @@ describe('local invoke, as the README gives it', () => {
   }, 120_000);
 
   it('npm run invoke:fc3 -- events/fc3/put-object-json.json answers 200 with the record', async () => {
-    const result = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-json.json'], cleanEnv(localStore));
+    const result = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-json.json']);
     expectRecorded(result, { crc64: '13281376522424012436', vars: { 'x:uid': '42' } });
   }, 120_000);
 
@@ -148,16 +154,16 @@ describe('serverless.yml, packaged by osls offline', () => {
   it('dev stage: the callback bundle and its store chunks, the dev key trusted, the store table and least privilege', async () => {
     const { zips, files, resources } = await packaged('dev');
     expect(files.callback.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
-      'functions/callback.js',
+      'functions/callback-lambda.js',
       'functions/package.json',
       'test/dev-key/trusted-keys.json',
     ]);
     expect(files.callback.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
-    const callbackModule = await handlerModule(zips.callback, 'functions/callback.lambda');
+    const callbackModule = await handlerModule(zips.callback, 'functions/callback-lambda.lambda');
     expect(typeof callbackModule.lambda).toBe('function');
 
     const fn = resources.CallbackLambdaFunction!.Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/callback.lambda', Timeout: 6 });
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/callback-lambda.lambda', Timeout: 6 });
     expect(fn.Environment.Variables).toMatchObject({
       UPLOAD_STORE: 'dynamodb:oss-upload-callback-dev-records',
       OSS_CALLBACK_TRUSTED_KEYS: 'test/dev-key/trusted-keys.json',
