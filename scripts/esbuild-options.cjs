@@ -5,9 +5,10 @@
 // ESM with code splitting: each platform's entry names only the stores that platform can use
 // (functions/callback-lambda.ts: DynamoDB, functions/callback-fc.ts: Tablestore, both memory:), each a
 // dynamic import, so its SDK lands in a chunk of its own and loads only when UPLOAD_STORE names it.
-// The artifact is self-contained (no node_modules), with every chunk beside the entry. Files end in
-// .js, with functions/package.json ("type": "module") beside them: the way both platforms document ES
-// module handlers, and the one `osls invoke local` can load.
+// SQLite is in no entry: its native addon cannot run from a bundle (test/unit/functions/bundles.test.ts
+// checks what each bundle is made of). The artifact is self-contained (no node_modules), with every
+// chunk beside the entry. Files end in .js, with functions/package.json ("type": "module") beside
+// them: the way both platforms document ES module handlers, and the one `osls invoke local` can load.
 const functionBuildOptions = {
   bundle: true,
   platform: 'node',
@@ -19,21 +20,13 @@ const functionBuildOptions = {
   legalComments: 'none',
   mainFields: ['module', 'main'],
   chunkNames: 'chunks/[name]-[hash]',
-  // A native addon cannot be bundled. SQLite is the local store (serve, the CLI), never a deployed
-  // one, and no function entry names it.
-  external: ['better-sqlite3'],
   // CommonJS dependencies (the SDKs) call require() for Node built-ins; an ESM bundle has none.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };
 
-/**
- * serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. Its
- * `external` would npm-install those modules into the zip; `exclude` keeps them out, as the
- * deployed function never opens SQLite.
- */
+/** serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. */
 function serverlessEsbuildOptions() {
-  const { external, ...options } = functionBuildOptions;
-  return { ...options, outputFileExtension: '.js', exclude: external };
+  return { ...functionBuildOptions, outputFileExtension: '.js' };
 }
 
 module.exports = serverlessEsbuildOptions;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tablestoreClients } from '../../lib/store/tablestore-client.js';
 import { LIST_INDEX } from '../../lib/store/tablestore.js';
+import { bundleFunction } from '../../scripts/functions-bundle.js';
 import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { unzipTo, zipEntries } from '../support/zip-entries.js';
@@ -90,6 +91,14 @@ async function handlerModule(zip: string, handler: string): Promise<Record<strin
   unzipTo(zip, code);
   const [file] = handler.split(/\.(?=[^.]+$)/);
   return (await import(pathToFileURL(join(code, `${file}.js`)).href)) as Record<string, unknown>;
+}
+
+/** Every .js file under `dir`, joined: what a search for a store's wire protocol reads through. */
+function javascriptUnder(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((item) => item.isFile() && item.name.endsWith('.js'))
+    .map((item) => readFileSync(join(item.parentPath, item.name), 'utf8'))
+    .join('\n');
 }
 
 /** Every IAM action the template grants the role `roleId`, wherever the grant is written. */
@@ -188,6 +197,21 @@ describe('serverless.yml, packaged by osls offline', () => {
         Resource: [{ 'Fn::GetAtt': ['RecordsTable', 'Arn'] }],
       },
     ]);
+  }, 120_000);
+
+  it('dev stage: the callback zip carries its own store only, at most 150 KiB: no Tablestore code, which the FC bundle has instead of the AWS SDK', async () => {
+    const { zips, files } = await packaged('dev');
+    expect(statSync(zips.callback).size).toBeLessThanOrEqual(150 * 1024);
+    expect(files.callback.filter((file) => /tablestore|sqlite/i.test(file))).toEqual([]);
+    const lambdaCode = join(dir, 'callback-zip');
+    unzipTo(zips.callback, lambdaCode);
+    const fcBundle = await bundleFunction('callback-fc', join(dir, 'fc-bundle'));
+    // Whatever the client, every Tablestore request carries x-ots-* headers and every SigV4-signed
+    // DynamoDB request x-amz-*: each bundle has its own store's protocol and not the other's.
+    const lambda = javascriptUnder(lambdaCode);
+    const fc = javascriptUnder(fcBundle.dir);
+    expect({ lambda: lambda.includes('x-ots-'), fc: fc.includes('x-ots-') }).toEqual({ lambda: false, fc: true });
+    expect({ lambda: lambda.includes('x-amz-'), fc: fc.includes('x-amz-') }).toEqual({ lambda: true, fc: false });
   }, 120_000);
 
   it('dev stage: the ticket function alone in its zip, behind its own URL, with a role that can write its logs and nothing else', async () => {
