@@ -24,9 +24,13 @@ const functionBuildOptions = {
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };
 
-/** serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. */
+/**
+ * serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. Without
+ * `skipRebuild` it builds through an esbuild context it disposes only after a success, so a failed
+ * build left `osls package` and `osls invoke local` waiting forever instead of exiting.
+ */
 function serverlessEsbuildOptions() {
-  return { ...functionBuildOptions, outputFileExtension: '.js' };
+  return { ...functionBuildOptions, outputFileExtension: '.js', skipRebuild: true };
 }
 
 module.exports = serverlessEsbuildOptions;
