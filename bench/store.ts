@@ -1,14 +1,10 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import Database from 'better-sqlite3';
-// @ts-expect-error dynalite ships no types; it is a factory returning a node:http server.
-import dynalite from 'dynalite';
 import type { CallbackRequest } from '../lib/exchange.js';
 import { silentLogger } from '../lib/logger.js';
 import { signedCallback } from '../lib/protocol/sign.js';
@@ -20,6 +16,7 @@ import { sortKey } from '../lib/store/list-query.js';
 import type { UploadStore } from '../lib/store/port.js';
 import type { UploadRecord } from '../lib/store/record.js';
 import { openSqliteStore } from '../lib/store/sqlite.js';
+import { startDynalite } from '../scripts/dynalite.js';
 import { percentile, type BenchLine } from './report.js';
 
 const DURATION_MS = 2000;
@@ -98,10 +95,9 @@ async function sqlite(dir: string): Promise<BenchLine[]> {
 }
 
 async function dynamodb(): Promise<BenchLine[]> {
-  const server = (dynalite as (options: object) => Server)({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const local = await startDynalite();
   const clientConfig = {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: local.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
@@ -120,7 +116,7 @@ async function dynamodb(): Promise<BenchLine[]> {
   } finally {
     client.destroy();
     await store.close();
-    await new Promise((resolve) => server.close(resolve));
+    await local.stop();
   }
 }
 

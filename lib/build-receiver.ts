@@ -5,10 +5,12 @@ import { jsonLogger, type Logger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
 import { createReceiver } from './receiver.js';
 import type { AuthorizeStep } from './steps.js';
-import { openStore } from './store/open-store.js';
 import type { UploadStore } from './store/port.js';
+import { openStoreWith, type StoreOpeners } from './store/store-uri.js';
 
 export interface BuildOptions {
+  /** The stores `config.store` may name: every one locally, the platform's own in a function bundle. */
+  stores: StoreOpeners;
   /** A store already open; otherwise `config.store` is opened (and created, with `init`). */
   store?: UploadStore;
   /** Create the table when it is missing: the local server does, a deployed function leaves it to `store init`. */
@@ -28,10 +30,10 @@ export interface BuiltReceiver {
  * The one place a receiver is put together from its configuration: the store, the key resolver, the
  * logger and the optional steps. Used by the serverless instance and the local server alike.
  */
-export async function buildReceiver(config: Config, options: BuildOptions = {}): Promise<BuiltReceiver> {
+export async function buildReceiver(config: Config, options: BuildOptions): Promise<BuiltReceiver> {
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const authorize = await ticketStep(config.tickets);
-  const store = options.store ?? (await openStore(config.store, { aliyunCredentials: options.aliyunCredentials }));
+  const store = options.store ?? (await openStoreWith(options.stores, config.store, { aliyunCredentials: options.aliyunCredentials }));
   if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
   const receiver = createReceiver({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });

@@ -1,46 +1,23 @@
 import { buildReceiver } from './build-receiver.js';
 import { loadConfig } from './config.js';
-import { aliyunCredentialsFromEnv, type AliyunCredentials } from './credentials.js';
-import { CallbackError } from './errors.js';
-import { refusalResponse, type CallbackResponse, type InvocationContext, type Receiver } from './exchange.js';
-import { jsonLogger } from './logger.js';
+import type { ReceiverSource } from './platforms/receiver-source.js';
+import type { StoreOpeners } from './store/store-uri.js';
+import { warmInstance } from './warm-instance.js';
+
+const instances: { reset(): void }[] = [];
 
 /**
- * One receiver per warm instance of a function: built on the first invocation and reused. The latest
- * invocation's credentials (Function Compute's rotating STS credentials) are what `build` is given,
- * so a store client is rebuilt only when they change (the store decides, by comparing). A build that
- * fails answers that invocation with `Misconfigured` and is tried again on the next one.
+ * The deployed callback function's receiver, built once per warm instance from the environment.
+ * `stores` are the ones its platform's bundle carries: UPLOAD_STORE picks among them, and naming any
+ * other answers `Misconfigured` with the store's name.
  */
-export function warmInstance(
-  what: string,
-  build: (credentials: () => AliyunCredentials | undefined) => Promise<Receiver>,
-  refuse: (failure: CallbackError) => CallbackResponse = refusalResponse,
-): { receiver: (context?: InvocationContext) => Promise<Receiver>; reset: () => void } {
-  let instance: Promise<Receiver> | undefined;
-  let latestCredentials: AliyunCredentials | undefined;
-  const credentials = () => latestCredentials ?? aliyunCredentialsFromEnv();
-  return {
-    receiver(context = {}) {
-      if (context.aliyunCredentials) latestCredentials = context.aliyunCredentials;
-      instance ??= build(credentials).catch((error: unknown) => {
-        instance = undefined;
-        const failure = new CallbackError('Misconfigured', `${what} could not start: ${(error as Error).message}`);
-        jsonLogger().log('error', 'startup failed', { code: failure.code, error: failure.message });
-        return { handle: async () => refuse(failure) };
-      });
-      return instance;
-    },
-    reset() {
-      instance = undefined;
-      latestCredentials = undefined;
-    },
-  };
+export function callbackInstance(stores: StoreOpeners): ReceiverSource {
+  const instance = warmInstance('the function', async (aliyunCredentials) => (await buildReceiver(loadConfig(), { stores, aliyunCredentials })).receiver);
+  instances.push(instance);
+  return instance.receiver;
 }
 
-const callback = warmInstance('the function', async (aliyunCredentials) => (await buildReceiver(loadConfig(), { aliyunCredentials })).receiver);
-
-/** The deployed callback function's receiver for this invocation. */
-export const instanceReceiver = callback.receiver;
-
-/** For tests: forget the warm instance, as a cold start would. */
-export const resetInstance = callback.reset;
+/** For tests: forget every warm instance, as a cold start would. */
+export function resetInstance(): void {
+  for (const instance of instances) instance.reset();
+}

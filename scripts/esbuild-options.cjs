@@ -2,11 +2,13 @@
 // functions-bundle.ts, the bundle s.yaml deploys) and serverless-esbuild (serverless.yml), so
 // Function Compute and Lambda run the same bytes.
 //
-// ESM with code splitting: the store adapters are dynamic imports, so the AWS SDK and the Tablestore
-// SDK land in chunks of their own and load only when UPLOAD_STORE names their store. The artifact is
-// self-contained (no node_modules), with every chunk beside the entry. Files end in .js, with
-// functions/package.json ("type": "module") beside them: the way both platforms document ES module
-// handlers, and the one `osls invoke local` can load.
+// ESM with code splitting: each platform's entry names only the stores that platform can use
+// (functions/callback-lambda.ts: DynamoDB, functions/callback-fc.ts: Tablestore, both memory:), each a
+// dynamic import, so its SDK lands in a chunk of its own and loads only when UPLOAD_STORE names it.
+// SQLite is in no entry: its native addon cannot run from a bundle (test/unit/functions/bundles.test.ts
+// checks what each bundle is made of). The artifact is self-contained (no node_modules), with every
+// chunk beside the entry. Files end in .js, with functions/package.json ("type": "module") beside
+// them: the way both platforms document ES module handlers, and the one `osls invoke local` can load.
 const functionBuildOptions = {
   bundle: true,
   platform: 'node',
@@ -18,21 +20,17 @@ const functionBuildOptions = {
   legalComments: 'none',
   mainFields: ['module', 'main'],
   chunkNames: 'chunks/[name]-[hash]',
-  // A native addon cannot be bundled. SQLite is the local store (serve, local invoke), never a
-  // deployed one; local runs resolve it from the project's node_modules.
-  external: ['better-sqlite3'],
   // CommonJS dependencies (the SDKs) call require() for Node built-ins; an ESM bundle has none.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };
 
 /**
- * serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. Its
- * `external` would npm-install those modules into the zip; `exclude` keeps them out, as the
- * deployed function never opens SQLite.
+ * serverless-esbuild reads `custom.esbuild.config` as a function of the serverless instance. Without
+ * `skipRebuild` it builds through an esbuild context it disposes only after a success, so a failed
+ * build left `osls package` and `osls invoke local` waiting forever instead of exiting.
  */
 function serverlessEsbuildOptions() {
-  const { external, ...options } = functionBuildOptions;
-  return { ...options, outputFileExtension: '.js', exclude: external };
+  return { ...functionBuildOptions, outputFileExtension: '.js', skipRebuild: true };
 }
 
 module.exports = serverlessEsbuildOptions;

@@ -1,6 +1,6 @@
 import type { BuildOptions } from 'esbuild';
 
-declare function serverlessEsbuildOptions(): BuildOptions & { outputFileExtension: string; exclude: string[] };
+declare function serverlessEsbuildOptions(): BuildOptions & { outputFileExtension: string; skipRebuild: boolean };
 declare namespace serverlessEsbuildOptions {
   const functionBuildOptions: BuildOptions;
 }

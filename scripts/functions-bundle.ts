@@ -18,6 +18,8 @@ export interface BundledFunction {
   entryBytes: number;
   /** Every file in the artifact, with its size. */
   files: { path: string; bytes: number }[];
+  /** Every source file bundled, relative to the project (`lib/…`, `node_modules/…`): what the artifact is made of. */
+  inputs: string[];
 }
 
 export function functionNames(): string[] {
@@ -30,16 +32,18 @@ export function functionNames(): string[] {
 export async function bundleFunction(name: string, outDir = BUNDLE_DIR): Promise<BundledFunction> {
   const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
     ...esbuildOptions.functionBuildOptions,
     entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
     outdir: dir,
+    absWorkingDir: ROOT,
+    metafile: true,
     logLevel: 'warning',
   });
   copyFileSync(join(FUNCTIONS_DIR, 'package.json'), join(dir, 'package.json'));
   const files = listFiles(dir).map((path) => ({ path: relative(dir, path), bytes: statSync(path).size }));
   const entry = join(dir, `${name}.js`);
-  return { name, dir, entry, entryBytes: statSync(entry).size, files };
+  return { name, dir, entry, entryBytes: statSync(entry).size, files, inputs: Object.keys(metafile.inputs) };
 }
 
 function listFiles(dir: string): string[] {

@@ -1,9 +1,10 @@
 /**
  * `npm run invoke:fc3 -- events/fc3/<event>.json` and `npm run invoke:fc2 -- events/fc2/<event>.json`:
- * bundle the callback function as `npm run build:functions` does, load the bundle, and call its FC handler
- * with the event, as Function Compute would. Configuration comes from the environment, as deployed.
- * Where you set nothing, the committed dev key is trusted and the receiver's default local store
- * (SQLite under ./data) is used. Prints the answer and exits 0 for a 2xx answer, 1 otherwise.
+ * bundle the Function Compute callback entry as `npm run build:functions` does, load the bundle, and
+ * call its FC handler with the event, as Function Compute would. Configuration comes from the
+ * environment, as deployed. Where you set nothing, the committed dev key is trusted and the store is
+ * memory: (the bundle carries Tablestore and memory: only; the answer shows the record). Prints the
+ * answer and exits 0 for a 2xx answer, 1 otherwise.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,13 +47,13 @@ try {
 
 silenceAwsSdkNodeNotice();
 process.env.OSS_CALLBACK_TRUSTED_KEYS ??= join(ROOT, 'test/dev-key/trusted-keys.json');
-const context: FcContext = { requestId: `local-${Date.now()}`, function: { name: 'callback', handler: `callback.${door}`, timeout: 6 } };
-// A private build folder: runs side by side never replace each other's bundle, nor the deployable
-// one. Inside the project, so the local-only SQLite addon resolves from its node_modules.
+process.env.UPLOAD_STORE ||= 'memory:';
+const context: FcContext = { requestId: `local-${Date.now()}`, function: { name: 'callback', handler: `callback-fc.${door}`, timeout: 6 } };
+// A private build folder: runs side by side never replace each other's bundle, nor the deployable one.
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 const buildDir = mkdtempSync(join(ROOT, 'dist', 'invoke-'));
 process.on('exit', () => rmSync(buildDir, { recursive: true, force: true }));
-const bundle = (await import(pathToFileURL((await bundleFunction('callback', buildDir)).entry).href)) as CallbackBundle;
+const bundle = (await import(pathToFileURL((await bundleFunction('callback-fc', buildDir)).entry).href)) as CallbackBundle;
 
 let statusCode: number;
 if (door === 'fc3') {

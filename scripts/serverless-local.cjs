@@ -2,13 +2,12 @@
 // CORS, which osls variables cannot derive from a comma-separated environment variable.
 //
 // `osls invoke local` writes serverless.yml's environment over the shell's, so a local run would
-// point at the stage's DynamoDB table, and it runs the handler inside the build folder
-// (.esbuild/.build), where a relative SQLite path would land. So for invoke local, UPLOAD_STORE is
-// the shell's if set, else the receiver's own default (`sqlite:./data/uploads.db`) anchored at the
-// project, where `oss-callback records` reads it; `-e UPLOAD_STORE=…` still overrides both. A value
-// only CloudFormation can resolve (the ticket function's default OSS_CALLBACK_URL, the receiver's
-// deployed URL) does not exist locally, and invoke local refuses it, so it is left out. osls reads
-// the environment in the first step of invoke local, so this runs at `initialize`.
+// point at the stage's DynamoDB table. So for invoke local, UPLOAD_STORE is the shell's if set, else
+// `memory:` (the Lambda bundle carries DynamoDB and memory: only; the answer shows the record);
+// `-e UPLOAD_STORE=…` still overrides both. A value only CloudFormation can resolve (the ticket
+// function's default OSS_CALLBACK_URL, the receiver's deployed URL) does not exist locally, and
+// invoke local refuses it, so it is left out. osls reads the environment in the first step of
+// invoke local, so this runs at `initialize`.
 //
 // serverless-esbuild zips its whole build folder and never empties it between runs, so chunks of
 // older builds (and anything a local invoke wrote there) would ship. Package and deploy start from
@@ -25,7 +24,7 @@ class LocalInvokeAndCleanBuild {
       initialize: () => {
         const [command, subcommand] = serverless.processedInput?.commands ?? [];
         if (command === 'invoke' && subcommand === 'local') {
-          const store = process.env.UPLOAD_STORE || `sqlite:${join(serverless.serviceDir, 'data', 'uploads.db')}`;
+          const store = process.env.UPLOAD_STORE || 'memory:';
           const environments = [serverless.service.provider, ...Object.values(serverless.service.functions ?? {})].map((holder) => holder?.environment).filter(Boolean);
           for (const environment of environments) {
             if ('UPLOAD_STORE' in environment) environment.UPLOAD_STORE = store;

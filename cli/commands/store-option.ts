@@ -1,5 +1,6 @@
 import { DEFAULT_STORE } from '../../lib/config.js';
-import { openStore, type OpenStoreOptions } from '../../lib/store/open-store.js';
+import { openStore } from '../../lib/store/open-store.js';
+import type { OpenStoreOptions } from '../../lib/store/store-uri.js';
 import type { UploadStore } from '../../lib/store/port.js';
 
 /** `--store URI` for the commands that read or set up a store: as given, or as the receiver would pick. */

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
 import { CallbackError } from '../errors.js';
 import { buildReceiver } from '../build-receiver.js';
+import { EVERY_STORE } from '../store/open-store.js';
 import { refusalResponse, type CallbackRequest, type CallbackResponse, type LocalRoutes, type Receiver } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import { splitTarget } from './request-target.js';
@@ -111,7 +112,7 @@ export interface LocalServerOptions {
 /** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
-  const { receiver, store, logger } = await buildReceiver(config, { initStore: true, ...(options.logger ? { logger: options.logger } : {}) });
+  const { receiver, store, logger } = await buildReceiver(config, { stores: EVERY_STORE, initStore: true, ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = createServer({ requestTimeout: 30_000, requireHostHeader: false }, nodeHttpHandler(receiver, config, options.routes?.(store)));
   server.on('clientError', answerClientError);
   server.on('checkExpectation', refuseExpectation);

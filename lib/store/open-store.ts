@@ -1,39 +1,17 @@
-import type { AliyunCredentials } from '../credentials.js';
+import { openDynamoDb } from './open-dynamodb.js';
+import { openMemory } from './open-memory.js';
+import { openSqlite } from './open-sqlite.js';
+import { openTablestore } from './open-tablestore.js';
 import type { UploadStore } from './port.js';
+import { openStoreWith, type OpenStoreOptions, type StoreOpeners } from './store-uri.js';
 
-export interface OpenStoreOptions {
-  /** Function Compute rotates STS credentials per invocation; Tablestore asks for the latest. */
-  aliyunCredentials?: () => AliyunCredentials | undefined;
-  /** Open only a store that already exists (readers such as `records`); never create one. */
-  mustExist?: boolean;
-}
-
-const FORMS = 'sqlite:<path>, memory:, dynamodb:<table> or tablestore:<instance>/<table>';
+/** Every store: what the CLI, the local server and tests open. A function bundle names its platform's instead. */
+export const EVERY_STORE: StoreOpeners = { memory: openMemory, sqlite: openSqlite, dynamodb: openDynamoDb, tablestore: openTablestore };
 
 /**
  * Open the store an `UPLOAD_STORE` URI names. Each adapter is imported only when chosen, so a process
- * (or a bundle split at dynamic imports) loads one store SDK at most.
+ * loads one store SDK at most.
  */
-export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<UploadStore> {
-  const colon = uri.indexOf(':');
-  const scheme = colon < 0 ? '' : uri.slice(0, colon);
-  const rest = uri.slice(colon + 1);
-  switch (scheme) {
-    case 'memory':
-      if (rest !== '') break;
-      return (await import('./memory.js')).openMemoryStore();
-    case 'sqlite':
-      if (rest === '') break;
-      return (await import('./sqlite.js')).openSqliteStore(rest, options);
-    case 'dynamodb':
-      // DynamoDB's own rule for table names, checked here so the mistake is named before any request.
-      if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rest)) break;
-      return (await import('./dynamodb.js')).openDynamoDbStore(rest);
-    case 'tablestore': {
-      const match = /^([^/]+)\/([^/]+)$/.exec(rest);
-      if (!match) break;
-      return (await import('./tablestore.js')).openTablestoreStore(match[1] as string, match[2] as string, options);
-    }
-  }
-  throw new Error(`the store "${uri}" is not one this product opens; use ${FORMS}`);
+export function openStore(uri: string, options: OpenStoreOptions = {}): Promise<UploadStore> {
+  return openStoreWith(EVERY_STORE, uri, options);
 }

@@ -4,7 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import * as callback from '../../functions/callback.js';
+import { fc2, fc3 } from '../../functions/callback-fc.js';
+import { lambda } from '../../functions/callback-lambda.js';
 import { loadConfig } from '../../lib/config.js';
 import type { CallbackRequest } from '../../lib/exchange.js';
 import { resetInstance } from '../../lib/instance.js';
@@ -16,8 +17,9 @@ import { signedCallback } from '../../lib/protocol/sign.js';
 import { CONTENT_TYPES } from '../../lib/protocol/templates.js';
 
 /**
- * One signed callback, every door, one answer. The serverless doors run through functions/callback.ts
- * exactly as deployed (instanceReceiver from the environment), the node door over real HTTP. Each
+ * One signed callback, every door, one answer. The serverless doors run through their deployed entries
+ * (functions/callback-lambda.ts, functions/callback-fc.ts: the warm instance from the environment),
+ * the node door over real HTTP. Each
  * delivery meets a fresh instance with its own memory: store, and the clock is frozen, so the
  * answers can be compared byte for byte.
  */
@@ -40,18 +42,18 @@ const fcContext = { requestId: 'fc-1', function: { timeout: 6 } };
 
 const doors: Record<string, (delivery: Delivery) => Promise<Answer>> = {
   'lambda-url': async ({ request, base64Body }) => {
-    const result = await callback.lambda(lambdaUrlEventOf(request, { base64Body }), lambdaContext);
+    const result = await lambda(lambdaUrlEventOf(request, { base64Body }), lambdaContext);
     return { status: result.statusCode, body: Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8').toString() };
   },
   fc3: async ({ request, base64Body }) => {
-    const result = await callback.fc3(Buffer.from(JSON.stringify(fc3EventOf(request, { base64Body }))), fcContext);
+    const result = await fc3(Buffer.from(JSON.stringify(fc3EventOf(request, { base64Body }))), fcContext);
     return { status: result.statusCode, body: Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8').toString() };
   },
   fc2: async ({ request, base64Body }) => {
     const answer = { status: 0, body: '' };
     const resp: Fc2Response = { setStatusCode: (code) => void (answer.status = code), setHeader: () => {}, send: (body) => void (answer.body = body.toString()) };
     const file = JSON.parse(JSON.stringify(fc2RequestFileOf(request, { base64Body })));
-    await callback.fc2(fc2RequestFromFile(file), resp, fcContext);
+    await fc2(fc2RequestFromFile(file), resp, fcContext);
     return answer;
   },
   'node-http': async ({ request }) => {

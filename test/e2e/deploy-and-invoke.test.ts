@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tablestoreClients } from '../../lib/store/tablestore-client.js';
 import { LIST_INDEX } from '../../lib/store/tablestore.js';
+import { bundleFunction } from '../../scripts/functions-bundle.js';
 import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { unzipTo, zipEntries } from '../support/zip-entries.js';
@@ -92,6 +93,14 @@ async function handlerModule(zip: string, handler: string): Promise<Record<strin
   return (await import(pathToFileURL(join(code, `${file}.js`)).href)) as Record<string, unknown>;
 }
 
+/** Every .js file under `dir`, joined: what a search for a store's wire protocol reads through. */
+function javascriptUnder(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((item) => item.isFile() && item.name.endsWith('.js'))
+    .map((item) => readFileSync(join(item.parentPath, item.name), 'utf8'))
+    .join('\n');
+}
+
 /** Every IAM action the template grants the role `roleId`, wherever the grant is written. */
 function actionsOf(resources: Template['Resources'], roleId: string): string[] {
   const role = resources[roleId]!;
@@ -103,13 +112,19 @@ function actionsOf(resources: Template['Resources'], roleId: string): string[] {
 }
 
 describe('local invoke, as the README gives it', () => {
-  // A store of the test's own, from the shell as a user would set it: the project's ./data store is
-  // shared with whatever else ran here.
-  const localStore = { UPLOAD_STORE: `sqlite:${join(dir, 'uploads.db')}` };
-
   it('npx osls invoke local -f callback -p events/lambda-url/put-object-form.json answers 200 with the record', async () => {
-    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json'], cleanEnv(localStore));
+    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json']);
     expectRecorded(result, { object: 'uploads/2024/05/cat photo.jpg', operation: 'PutObject' });
+  }, 120_000);
+
+  it('refuses at start a store the Lambda bundle does not carry, naming it: 500 Misconfigured', async () => {
+    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'callback', '-p', 'events/lambda-url/put-object-form.json', '-e', 'UPLOAD_STORE=sqlite:./data/uploads.db']);
+    const answer = answerOf(result.stdout);
+    expect(answer.statusCode).toBe(500);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      code: 'Misconfigured',
+      message: 'the function could not start: the store "sqlite:./data/uploads.db" is not in this bundle, which opens memory: or dynamodb:<table>',
+    });
   }, 120_000);
 
   it('takes the user’s own settings over the defaults: their keys file does not trust the dev key', async () => {
@@ -124,7 +139,7 @@ describe('local invoke, as the README gives it', () => {
   }, 120_000);
 
   it('npm run invoke:fc3 -- events/fc3/put-object-json.json answers 200 with the record', async () => {
-    const result = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-json.json'], cleanEnv(localStore));
+    const result = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-json.json']);
     expectRecorded(result, { crc64: '13281376522424012436', vars: { 'x:uid': '42' } });
   }, 120_000);
 
@@ -148,16 +163,16 @@ describe('serverless.yml, packaged by osls offline', () => {
   it('dev stage: the callback bundle and its store chunks, the dev key trusted, the store table and least privilege', async () => {
     const { zips, files, resources } = await packaged('dev');
     expect(files.callback.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
-      'functions/callback.js',
+      'functions/callback-lambda.js',
       'functions/package.json',
       'test/dev-key/trusted-keys.json',
     ]);
     expect(files.callback.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
-    const callbackModule = await handlerModule(zips.callback, 'functions/callback.lambda');
+    const callbackModule = await handlerModule(zips.callback, 'functions/callback-lambda.lambda');
     expect(typeof callbackModule.lambda).toBe('function');
 
     const fn = resources.CallbackLambdaFunction!.Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/callback.lambda', Timeout: 6 });
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/callback-lambda.lambda', Timeout: 6 });
     expect(fn.Environment.Variables).toMatchObject({
       UPLOAD_STORE: 'dynamodb:oss-upload-callback-dev-records',
       OSS_CALLBACK_TRUSTED_KEYS: 'test/dev-key/trusted-keys.json',
@@ -182,6 +197,21 @@ describe('serverless.yml, packaged by osls offline', () => {
         Resource: [{ 'Fn::GetAtt': ['RecordsTable', 'Arn'] }],
       },
     ]);
+  }, 120_000);
+
+  it('dev stage: the callback zip carries its own store only, at most 150 KiB: no Tablestore code, which the FC bundle has instead of the AWS SDK', async () => {
+    const { zips, files } = await packaged('dev');
+    expect(statSync(zips.callback).size).toBeLessThanOrEqual(150 * 1024);
+    expect(files.callback.filter((file) => /tablestore|sqlite/i.test(file))).toEqual([]);
+    const lambdaCode = join(dir, 'callback-zip');
+    unzipTo(zips.callback, lambdaCode);
+    const fcBundle = await bundleFunction('callback-fc', join(dir, 'fc-bundle'));
+    // Whatever the client, every Tablestore request carries x-ots-* headers and every SigV4-signed
+    // DynamoDB request x-amz-*: each bundle has its own store's protocol and not the other's.
+    const lambda = javascriptUnder(lambdaCode);
+    const fc = javascriptUnder(fcBundle.dir);
+    expect({ lambda: lambda.includes('x-ots-'), fc: fc.includes('x-ots-') }).toEqual({ lambda: false, fc: true });
+    expect({ lambda: lambda.includes('x-amz-'), fc: fc.includes('x-amz-') }).toEqual({ lambda: true, fc: false });
   }, 120_000);
 
   it('dev stage: the ticket function alone in its zip, behind its own URL, with a role that can write its logs and nothing else', async () => {

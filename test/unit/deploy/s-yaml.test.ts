@@ -55,7 +55,7 @@ function preDeployInit(): { endpoint: string; store: string } {
 
 describe('s.yaml', () => {
   beforeAll(async () => {
-    await Promise.all([bundleFunction('callback'), bundleFunction('ticket')]);
+    await Promise.all([bundleFunction('callback-fc'), bundleFunction('ticket')]);
   }, 60_000);
 
   it('is a Serverless Devs 3 project with two fc3 resources, the receiver and the ticket function', () => {
@@ -79,10 +79,10 @@ describe('s.yaml', () => {
   });
 
   it.each([
-    ['callback', callback, 'callback.fc3'],
-    ['ticket', ticket, 'ticket.fc3'],
-  ])('%s: points at its built bundle, whose entry exports the FC 3.0 handler it names', async (name, props, handler) => {
-    expect(props.code).toBe(`./dist/functions/${name}`);
+    ['callback', callback, 'callback-fc', 'callback-fc.fc3'],
+    ['ticket', ticket, 'ticket', 'ticket.fc3'],
+  ])('%s: points at its built bundle, whose entry exports the FC 3.0 handler it names', async (_, props, bundle, handler) => {
+    expect(props.code).toBe(`./dist/functions/${bundle}`);
     expect(props.handler).toBe(handler);
     const [file, exported] = props.handler.split('.');
     const entry = join(ROOT, props.code, `${file}.js`);

@@ -36,15 +36,15 @@ describe('the osls plugin in scripts/serverless-local.cjs', () => {
   const serviceDir = tempDir('serverless-local-');
   afterEach(() => vi.unstubAllEnvs());
 
-  it('points invoke local at the receiver’s default SQLite file in the project, not the stage table', () => {
+  it('points invoke local at memory:, a store the Lambda bundle carries, not the stage table', () => {
     vi.stubEnv('UPLOAD_STORE', '');
-    expect(run(['invoke', 'local'], serviceDir).callback).toEqual({ UPLOAD_STORE: `sqlite:${join(serviceDir, 'data', 'uploads.db')}`, LOG_LEVEL: 'debug' });
+    expect(run(['invoke', 'local'], serviceDir).callback).toEqual({ UPLOAD_STORE: 'memory:', LOG_LEVEL: 'debug' });
   });
 
   it('lets the shell’s UPLOAD_STORE win for invoke local, and gives no store to a function without one', () => {
-    vi.stubEnv('UPLOAD_STORE', 'memory:');
+    vi.stubEnv('UPLOAD_STORE', 'dynamodb:my-local-table');
     const { callback, ticket, provider } = run(['invoke', 'local'], serviceDir);
-    expect(callback.UPLOAD_STORE).toBe('memory:');
+    expect(callback.UPLOAD_STORE).toBe('dynamodb:my-local-table');
     expect(ticket).not.toHaveProperty('UPLOAD_STORE');
     expect(provider).toEqual({});
   });

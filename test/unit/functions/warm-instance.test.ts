@@ -8,21 +8,21 @@ import { startTablestoreServer, type TablestoreServer } from '../../support/tabl
 
 /**
  * What a warm Function Compute instance keeps between invocations, observed through the deployed
- * entry (functions/callback.ts) against the wire-protocol Tablestore server: configuration, the store
+ * entry (functions/callback-fc.ts) against the wire-protocol Tablestore server: configuration, the store
  * and the key cache are built once; each invocation's STS credentials reach the store, and the SDK
  * client is rebuilt only when they change.
  */
-const spies = vi.hoisted(() => ({ loadConfig: vi.fn(), openStore: vi.fn(), tablestoreClient: vi.fn() }));
+const spies = vi.hoisted(() => ({ loadConfig: vi.fn(), openStoreWith: vi.fn(), tablestoreClient: vi.fn() }));
 
 vi.mock('../../../lib/config.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../lib/config.js')>();
   spies.loadConfig.mockImplementation(original.loadConfig);
   return { ...original, loadConfig: spies.loadConfig };
 });
-vi.mock('../../../lib/store/open-store.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../lib/store/open-store.js')>();
-  spies.openStore.mockImplementation(original.openStore);
-  return { ...original, openStore: spies.openStore };
+vi.mock('../../../lib/store/store-uri.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../lib/store/store-uri.js')>();
+  spies.openStoreWith.mockImplementation(original.openStoreWith);
+  return { ...original, openStoreWith: spies.openStoreWith };
 });
 vi.mock('tablestore', async (importOriginal) => {
   const original = (await importOriginal<{ default: { Client: new (options: object) => object } }>()).default;
@@ -69,7 +69,7 @@ function event(object: string): Buffer {
 
 describe('a warm FC instance', () => {
   it('builds config, store and key cache once, and follows the invocation credentials', async () => {
-    const { fc3 } = await import('../../../functions/callback.js');
+    const { fc3 } = await import('../../../functions/callback-fc.js');
     const clientsBefore = spies.tablestoreClient.mock.calls.length;
     const callsBefore = server.calls.length;
     const invoke = (object: string, credentials: AliyunCredentials) => fc3(event(object), { requestId: object, credentials, function: { timeout: 6 } });
@@ -78,7 +78,7 @@ describe('a warm FC instance', () => {
 
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
     expect(spies.loadConfig).toHaveBeenCalledTimes(1);
-    expect(spies.openStore).toHaveBeenCalledTimes(1);
+    expect(spies.openStoreWith).toHaveBeenCalledTimes(1);
     expect(fetchKey).toHaveBeenCalledTimes(1);
     // One client per set of credentials, not per invocation.
     expect(spies.tablestoreClient.mock.calls.length - clientsBefore).toBe(2);

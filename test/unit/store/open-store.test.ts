@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openMemory } from '../../../lib/store/open-memory.js';
 import { openStore } from '../../../lib/store/open-store.js';
+import { openStoreWith } from '../../../lib/store/store-uri.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const dir = tempDir('oss-callback-open-');
@@ -24,4 +26,11 @@ describe('openStore', () => {
       );
     },
   );
+
+  it('refuses, by name, a store the openers given do not include, naming the ones they do', async () => {
+    await expect(openStoreWith({ memory: openMemory }, 'sqlite:./data/uploads.db')).rejects.toThrow(
+      'the store "sqlite:./data/uploads.db" is not in this bundle, which opens memory:',
+    );
+    expect((await openStoreWith({ memory: openMemory }, 'memory:')).description).toBe('memory:');
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildReceiver } from '../../../lib/build-receiver.js';
+import { EVERY_STORE } from '../../../lib/store/open-store.js';
 import { ConfigError, loadConfig } from '../../../lib/config.js';
 import { parseTicketKeys, signingKey } from '../../../lib/tickets/keys.js';
 
@@ -45,7 +46,7 @@ describe('ticket keys (OSS_TICKET_KEYS, OSS_TICKET_KEY_ID)', () => {
     const key = secret(8);
     // The keys are parsed where the ticket step is built, when the receiver starts.
     const config = loadConfig({ OSS_TICKET_KEYS: JSON.stringify({ k1: key }), UPLOAD_STORE: 'memory:' });
-    const error = await buildReceiver(config).then(() => undefined, (caught: Error) => caught);
+    const error = await buildReceiver(config, { stores: EVERY_STORE }).then(() => undefined, (caught: Error) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error?.message).toMatch(/^OSS_TICKET_KEYS the secret of key k1/);
     expect(error?.message).not.toContain(key);

@@ -1,0 +1,3 @@
+import type { StoreOpener } from './store-uri.js';
+
+export const openDynamoDb: StoreOpener<'dynamodb'> = async ({ table }) => (await import('./dynamodb.js')).openDynamoDbStore(table);

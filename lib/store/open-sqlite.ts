@@ -1,0 +1,4 @@
+import type { StoreOpener } from './store-uri.js';
+
+/** Local runs only: better-sqlite3 is a native addon no function bundle carries. */
+export const openSqlite: StoreOpener<'sqlite'> = async ({ path }, options) => (await import('./sqlite.js')).openSqliteStore(path, options);
