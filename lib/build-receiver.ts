@@ -3,7 +3,7 @@ import type { AliyunCredentials } from './credentials.js';
 import type { Receiver } from './exchange.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
-import { createReceiver } from './receiver.js';
+import { createPipeline } from './receiver.js';
 import type { AuthorizeStep } from './steps.js';
 import { openStore } from './store/open-store.js';
 import type { UploadStore } from './store/port.js';
@@ -34,7 +34,7 @@ export async function buildReceiver(config: Config, options: BuildOptions = {}):
   const store = options.store ?? (await openStore(config.store, { aliyunCredentials: options.aliyunCredentials }));
   if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
-  const receiver = createReceiver({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });
+  const receiver = createPipeline({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });
   return { receiver, store, logger };
 }
 

@@ -37,7 +37,7 @@ const PLATFORM_MARGIN_MS = 250;
  * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
  * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
  */
-export function createReceiver({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+export function createPipeline({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
