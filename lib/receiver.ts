@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { recordedAnswer, type AnswerFields } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, untilAborted, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
@@ -27,6 +28,8 @@ export interface ReceiverDeps {
   authorize?: AuthorizeStep;
   logger?: Logger;
   now?: () => number;
+  /** The application's fields for the 200 answer, built from the record (see answer.ts). */
+  answer?: AnswerFields;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */
@@ -37,7 +40,7 @@ const PLATFORM_MARGIN_MS = 250;
  * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
  * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
  */
-export function createPipeline({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+export function createPipeline({ limits, store, keys, authorize, answer, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
@@ -76,7 +79,8 @@ export function createPipeline({ limits, store, keys, authorize, logger = jsonLo
         }
         const budget = createBudget(start + Math.min(limits.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS), now);
         try {
-          response = jsonResponse(200, { Status: 'OK', record: await untilAborted(receive(request, budget, log), budget.signal) });
+          const recorded = receive(request, budget, log).then((record) => recordedAnswer(record, answer));
+          response = await untilAborted(recorded, budget.signal);
         } finally {
           budget.dispose();
         }
@@ -101,6 +105,8 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   const refusal = asCallbackError(error, 'the receiver');
   log.code = refusal.code;
   log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
+  // The application's own error: its log needs it, the uploader never sees it.
+  if (refusal.code === 'AnswerFailed' && refusal.cause !== undefined) log.cause = String((refusal.cause as Error)?.message ?? refusal.cause);
   const response = refusalResponse(refusal);
   if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
   return response;
