@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import { recordedAnswer, type AnswerFields } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, untilAborted, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
 import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse, type Receiver } from './exchange.js';
-import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
-import { takeTicket } from './protocol/ticket-field.js';
+import { callbackUpload } from './callback-upload.js';
+import type { CallbackFields } from './protocol/callback-body.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
 import type { AuthorizeStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
-import { uploadId } from './store/upload-id.js';
 
 export interface ReceiverLimits {
   /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
@@ -44,9 +42,7 @@ export function createPipeline({ limits, store, keys, authorize, answer, logger 
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
-    const { fields, ticket } = takeTicket(parseCallbackBody(request.headers['content-type'], request.body));
-    const fingerprint = createHash('sha256').update(signed).digest('hex');
-    const id = uploadId(fields, fields.reqId ?? fingerprint);
+    const { fields, ticket, fingerprint, id } = callbackUpload(request, signed);
     Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
     let uploader: string | null = null;
     try {
@@ -70,10 +66,12 @@ export function createPipeline({ limits, store, keys, authorize, answer, logger 
       const start = now();
       const log: LogFields = { method: request.method, path: request.rawPath, requestId: options.requestId };
       if (request.queryReconstructed) log.queryReconstructed = true;
+      if (request.urlNormalized) log.urlNormalized = true;
       let response: CallbackResponse;
       try {
         if (isHealthCheck(request)) return jsonResponse(200, { Status: 'OK' });
         if (request.method !== 'POST') throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
+        if (request.bodyUnavailable !== undefined) throw new CallbackError('Misconfigured', request.bodyUnavailable);
         if (request.body.length > limits.maxBodyBytes) {
           throw new CallbackError('BodyTooLarge', `the body is larger than ${limits.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
         }
