@@ -1,3 +1,4 @@
+import type { AnswerFields } from './answer.js';
 import { ConfigError, type Config } from './config.js';
 import type { AliyunCredentials } from './credentials.js';
 import type { Receiver } from './exchange.js';
@@ -16,6 +17,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
+  /** The application's fields in the 200 answer (the library's `answer` option). */
+  answer?: AnswerFields;
 }
 
 export interface BuiltReceiver {
@@ -34,7 +37,7 @@ export async function buildReceiver(config: Config, options: BuildOptions = {}):
   const store = options.store ?? (await openStore(config.store, { aliyunCredentials: options.aliyunCredentials }));
   if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
-  const receiver = createPipeline({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });
+  const receiver = createPipeline({ limits: config, store, keys, logger, authorize, answer: options.answer });
   return { receiver, store, logger };
 }
 
