@@ -35,8 +35,11 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Named, so the build can declare `parseCommandArgs` (Node's own result type is not exported). */
+type ParsedArgs<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>>;
+
 /** `util.parseArgs` in strict mode, with its errors turned into `UsageError`s. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true): ParsedArgs<O> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { AliyunCredentials } from '../credentials.js';
+import { withPeers } from '../peer-package.js';
 import type { UploadStore } from './port.js';
 
 export interface OpenStoreOptions {
@@ -10,7 +11,8 @@ const FORMS = 'sqlite:<path>, memory:, dynamodb:<table> or tablestore:<instance>
 
 /**
  * Open the store an `UPLOAD_STORE` URI names. Each adapter is imported only when chosen, so a process
- * (or a bundle split at dynamic imports) loads one store SDK at most.
+ * (or a bundle split at dynamic imports) loads one store SDK at most; an SDK that is not installed
+ * (they are optional peers) is named in the error.
  */
 export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<UploadStore> {
   const colon = uri.indexOf(':');
@@ -22,7 +24,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       return (await import('./memory.js')).openMemoryStore();
     case 'sqlite':
       if (rest === '') break;
-      return (await import('./sqlite.js')).openSqliteStore(rest);
+      return (await withPeers(['better-sqlite3'], 'the sqlite: store', () => import('./sqlite.js'))).openSqliteStore(rest);
     case 'dynamodb':
       // DynamoDB's own rule for table names, checked here so the mistake is named before any request.
       if (!/^[A-Za-z0-9_.-]{3,255}$/.test(rest)) break;
@@ -30,7 +32,8 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     case 'tablestore': {
       const match = /^([^/]+)\/([^/]+)$/.exec(rest);
       if (!match) break;
-      return (await import('./tablestore.js')).openTablestoreStore(match[1] as string, match[2] as string, options);
+      const { openTablestoreStore } = await withPeers(['tablestore'], 'the tablestore: store', () => import('./tablestore.js'));
+      return openTablestoreStore(match[1] as string, match[2] as string, options);
     }
   }
   throw new Error(`the store "${uri}" is not one this product opens; use ${FORMS}`);
