@@ -41,6 +41,12 @@ async function readCapped(request: Request): Promise<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
+/** A request target as a Fetch `Request` carries it, once the WHATWG URL parser has read it. */
+export function whatwgTarget(target: string): string {
+  const url = new URL(target, 'http://host.invalid');
+  return url.href.slice(url.origin.length);
+}
+
 export async function fetchCallbackRequest(request: Request): Promise<CallbackRequest> {
   const parts = { method: request.method, ...splitTarget(request.url), headers: Object.fromEntries(request.headers), urlNormalized: true };
   if (request.bodyUsed) return { ...parts, body: Buffer.alloc(0), bodyUnavailable: FETCH_ADVICE };
