@@ -28,7 +28,7 @@ const frameworkFields = (req: IncomingMessage): FrameworkFields => req as Framew
 
 const NODE_ADVICE =
   'mount the OSS callback handler before any body parser (express.json(), express.urlencoded(), …), or keep the raw bytes: ' +
-  "express.raw({ type: '*/*' }) on its route, { rawBody: true } in NestJS, " +
+  "express.raw({ type: '*/*' }) on its route, or req.rawBody from the parsers' verify option ({ rawBody: true } in NestJS); " +
   "in Fastify a '*' content-type parser with parseAs 'buffer' and nodeCallbackRequest(request.raw, request.body)";
 
 function originalUrl(req: IncomingMessage): string {
