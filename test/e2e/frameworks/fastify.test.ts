@@ -1,28 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeCallbackRequest, nodeHandler } from '../../../lib/entries/node.js';
+import { ossCallbacks } from '../../../examples/fastify-callbacks.js';
+import { nodeHandler } from '../../../lib/entries/node.js';
 import { deliver, FORM_BODY, JSON_BODY, libraryReceiver } from '../../support/framework-apps.js';
 
 /**
  * Fastify 5. Its content-type parsers read the body before any handler, and a type it has no parser
- * for (a form) is refused with 415. So the callback routes live in a plugin of their own whose only
- * parser keeps every body as a Buffer, handed to the receiver with nodeCallbackRequest.
+ * for (a form) is refused with 415. The callback route is the README's plugin, examples/fastify-callbacks.ts,
+ * whose only parser keeps every body as a Buffer.
  */
 const kept = libraryReceiver();
 
 async function app(): Promise<FastifyInstance> {
   const app = Fastify();
-  await app.register(
-    async (callbacks) => {
-      callbacks.removeAllContentTypeParsers();
-      callbacks.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-      callbacks.post('/oss/callback', async (request, reply) => {
-        const answer = await kept.receiver.handle(nodeCallbackRequest(request.raw, request.body as Buffer));
-        return reply.code(answer.status).headers(answer.headers).send(answer.body);
-      });
-    },
-    { prefix: '/hooks' },
-  );
+  await app.register(ossCallbacks, { prefix: '/hooks', receiver: kept.receiver });
   // The node door on a route behind Fastify's default parsers (JSON and text).
   const handler = nodeHandler(kept.receiver);
   app.post('/default/oss/callback', (request, reply) => {
