@@ -2,9 +2,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { sendRequest } from '../../cli/send-request.js';
-import { createReceiver, type CallbackReceiver } from '../../lib/index.js';
-import { jsonLogger } from '../../lib/logger.js';
-import type { LogFields } from '../../lib/logger.js';
+import { createReceiver, jsonLogger, type CallbackReceiver, type LogFields } from '../../lib/index.js';
 import { signRequest, testKey, type SignRequestOptions } from './keys.js';
 
 /**
