@@ -1,16 +1,10 @@
 import type { AnswerFields } from './answer.js';
 import { buildReceiver } from './build-receiver.js';
 import type { Receiver } from './exchange.js';
-import type { Logger } from './logger.js';
 import { receiverConfig, type ConfigOptions } from './receiver-options.js';
 import type { UploadStore } from './store/port.js';
 
 export interface ReceiverOptions extends ConfigOptions {
-  /**
-   * Where the one line per callback goes. Default: JSON lines on stdout at `LOG_LEVEL` (`jsonLogger`).
-   * Nothing secret is ever passed to it.
-   */
-  logger?: Logger;
   /**
    * Fields to add to the JSON OSS relays to the uploader, built from the stored record:
    * `{"Status":"OK","record":{…},...yourFields}`. Runs within the callback's deadline; if it throws

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, RANGES, type Config } from './config.js';
+import type { Logger } from './logger.js';
 import { pinnedKeys, trustedKeysOf } from './protocol/trusted-keys.js';
 import type { UploadStore } from './store/port.js';
 
@@ -25,6 +26,11 @@ export interface ConfigOptions {
    * `OSS_CALLBACK_REQUIRE_TICKET`.
    */
   tickets?: { keys: Readonly<Record<string, string>>; required?: boolean } | false;
+  /**
+   * Where the one line per callback goes. Default: JSON lines on stdout at `LOG_LEVEL` (`jsonLogger`).
+   * Nothing secret is ever passed to it.
+   */
+  logger?: Logger;
   /** The environment that fills in what is not given. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -36,6 +42,7 @@ const REPLACED: { [option in keyof ConfigOptions]?: string[] } = {
   deadlineMs: ['OSS_CALLBACK_DEADLINE_MS'],
   maxBodyBytes: ['OSS_CALLBACK_MAX_BODY'],
   tickets: ['OSS_TICKET_KEYS', 'OSS_CALLBACK_REQUIRE_TICKET'],
+  logger: ['LOG_LEVEL'],
 };
 
 function inRange(name: keyof typeof RANGES, value: number): number {

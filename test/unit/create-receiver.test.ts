@@ -30,9 +30,10 @@ describe('createReceiver: options in code over the environment', () => {
   });
 
   it('does not read a variable an option replaces, even a broken one', () => {
-    const env = { UPLOAD_STORE: 'nonsense', OSS_CALLBACK_DEADLINE_MS: 'soon', OSS_CALLBACK_TRUSTED_KEYS: join(dir, 'missing.json'), OSS_CALLBACK_REQUIRE_TICKET: 'yes' };
+    const env = { UPLOAD_STORE: 'nonsense', OSS_CALLBACK_DEADLINE_MS: 'soon', OSS_CALLBACK_TRUSTED_KEYS: join(dir, 'missing.json'), OSS_CALLBACK_REQUIRE_TICKET: 'yes', LOG_LEVEL: 'loud' };
+    const options = { store: 'memory:', deadlineMs: 1500, trustedKeys: { [otherKey.keyUrl]: otherKey.publicPem }, tickets: false as const, logger: jsonLogger('silent') };
 
-    const config = receiverConfig({ store: 'memory:', deadlineMs: 1500, trustedKeys: { [otherKey.keyUrl]: otherKey.publicPem }, tickets: false }, env);
+    const config = receiverConfig(options, env);
 
     expect(config).toMatchObject({ store: 'memory:', deadlineMs: 1500, tickets: null, trustedKeysFile: null });
     expect([...config.pinnedKeys.keys()].sort()).toEqual([...OFFICIAL_KEY_URLS, otherKey.keyUrl].sort());
