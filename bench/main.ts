@@ -29,7 +29,7 @@ ${Object.entries(SECTIONS)
   .map(([name, { summary }]) => `  ${name.padEnd(11)} ${summary}`)
   .join('\n')}
 
-The cold-start section bundles functions/callback.ts first (as npm run build does).
+The cold-start section bundles functions/callback-lambda.ts and callback-fc.ts first (as npm run build does).
 
 ${SPREAD_NOTE}
 `;
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   silenceAwsSdkNodeNotice();
-  if (sections.includes('cold-start')) await bundleFunction('callback');
+  if (sections.includes('cold-start')) for (const name of ['callback-lambda', 'callback-fc']) await bundleFunction(name);
   for (const name of sections) {
     const { run } = await SECTIONS[name]!.load();
     console.log(`## ${name}\n${formatTable(await run())}\n`);

@@ -10,7 +10,7 @@ import { silentLogger } from '../lib/logger.js';
 import { signedCallback } from '../lib/protocol/sign.js';
 import { pinnedKeys } from '../lib/protocol/trusted-keys.js';
 import { KeyResolver } from '../lib/protocol/verify.js';
-import { createReceiver } from '../lib/receiver.js';
+import { createPipeline } from '../lib/receiver.js';
 import { openDynamoDbStore } from '../lib/store/dynamodb.js';
 import { sortKey } from '../lib/store/list-query.js';
 import type { UploadStore } from '../lib/store/port.js';
@@ -63,7 +63,7 @@ function callbackFor(id: string): CallbackRequest {
  * `bare`, one plain insert of the same record into the same store.
  */
 async function compare(label: string, bareName: string, store: UploadStore, bare: (id: string) => Promise<unknown>): Promise<BenchLine[]> {
-  const receiver = createReceiver({ limits: { deadlineMs: 4_000, maxBodyBytes: 65_536 }, store, keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]]))), logger: silentLogger });
+  const receiver = createPipeline({ limits: { deadlineMs: 4_000, maxBodyBytes: 65_536 }, store, keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]]))), logger: silentLogger });
   const ours = await measure(callbackFor, async (request) => {
     const response = await receiver.handle(request);
     if (response.status !== 200) throw new Error(`the receiver answered ${response.status}: ${response.body}`);

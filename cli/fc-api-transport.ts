@@ -3,7 +3,7 @@ import type { AliyunCredentials } from '../lib/credentials.js';
 import { fc3EventOf } from '../lib/platforms/sample-events.js';
 import type { Fc3Result } from '../lib/platforms/fc3.types.js';
 import { lowerCaseHeaders } from '../lib/platforms/wire.js';
-import { importOptional } from './optional-import.js';
+import { withPeers } from '../lib/peer-package.js';
 import type { Transport } from './remote-check.js';
 
 /** A function as the Function Compute API (2016-08-15) names it: `fc:<region>/<service>/<function>`. */
@@ -34,7 +34,7 @@ export interface FcApiOptions {
  * The handler's result `{ statusCode, headers, body }` is the answer.
  */
 export async function fcApiTransport(fn: FcFunction, options: FcApiOptions): Promise<Transport> {
-  const { default: Client } = await importOptional<{ default: typeof FCClient }>('@alicloud/fc2', 'the fc: target');
+  const { default: Client } = (await withPeers(['@alicloud/fc2'], 'the fc: target', () => import('@alicloud/fc2'))) as { default: typeof FCClient };
   const { accessKeyId, accessKeySecret, securityToken } = options.credentials;
   const client = new Client(options.accountId, {
     accessKeyID: accessKeyId,

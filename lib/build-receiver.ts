@@ -1,9 +1,10 @@
+import type { AnswerFields } from './answer.js';
 import { ConfigError, type Config } from './config.js';
 import type { AliyunCredentials } from './credentials.js';
 import type { Receiver } from './exchange.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
-import { createReceiver } from './receiver.js';
+import { createPipeline } from './receiver.js';
 import type { AuthorizeStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import { openStoreWith, type StoreOpeners } from './store/store-uri.js';
@@ -18,6 +19,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
+  /** The application's fields in the 200 answer (the library's `answer` option). */
+  answer?: AnswerFields;
 }
 
 export interface BuiltReceiver {
@@ -36,7 +39,7 @@ export async function buildReceiver(config: Config, options: BuildOptions): Prom
   const store = options.store ?? (await openStoreWith(options.stores, config.store, { aliyunCredentials: options.aliyunCredentials }));
   if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
-  const receiver = createReceiver({ limits: config, store, keys, logger, ...(authorize ? { authorize } : {}) });
+  const receiver = createPipeline({ limits: config, store, keys, logger, authorize, answer: options.answer });
   return { receiver, store, logger };
 }
 

@@ -23,6 +23,11 @@ export interface Config {
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
 export const DEFAULTS = { maxBodyBytes: 65_536, deadlineMs: 4_000, port: 9_000 } as const;
+/**
+ * Inclusive ranges. OSS callback bodies are small; 1 MiB is far past any real template. Past 4800 ms
+ * there is no time left to answer before OSS's 5 s cut-off.
+ */
+export const RANGES = { maxBodyBytes: [1, 1_048_576], deadlineMs: [100, 4_800] } as const;
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -70,23 +75,25 @@ function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
   return { keysJson: env.OSS_TICKET_KEYS, required };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The official OSS key, plus the keys of the OSS_CALLBACK_TRUSTED_KEYS file when it is set. */
+export function pinnedKeysFromEnv(env: NodeJS.ProcessEnv): PinnedKeys {
   const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
-  let pinned: PinnedKeys;
   try {
-    pinned = pinnedKeys(trustedKeysFile ? loadTrustedKeysFile(trustedKeysFile) : undefined);
+    return pinnedKeys(trustedKeysFile ? loadTrustedKeysFile(trustedKeysFile) : undefined);
   } catch (error) {
     throw new ConfigError(`OSS_CALLBACK_TRUSTED_KEYS: ${(error as Error).message}`, { cause: error });
   }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const pinned = pinnedKeysFromEnv(env);
   const logLevel = logLevelOf(env);
   return {
     store: env.UPLOAD_STORE || DEFAULT_STORE,
     pinnedKeys: pinned,
-    trustedKeysFile,
-    // OSS callback bodies are small; 1 MiB is far past any real template.
-    maxBodyBytes: wholeNumber(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, 1, 1_048_576),
-    // Past 4800 ms there is no time left to answer before OSS's 5 s cut-off.
-    deadlineMs: wholeNumber(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, 100, 4_800),
+    trustedKeysFile: env.OSS_CALLBACK_TRUSTED_KEYS || null,
+    maxBodyBytes: wholeNumber(env, 'OSS_CALLBACK_MAX_BODY', DEFAULTS.maxBodyBytes, ...RANGES.maxBodyBytes),
+    deadlineMs: wholeNumber(env, 'OSS_CALLBACK_DEADLINE_MS', DEFAULTS.deadlineMs, ...RANGES.deadlineMs),
     port: wholeNumber(env, 'PORT', DEFAULTS.port, 0, 65_535),
     logLevel,
     tickets: ticketSettings(env),

@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   BodyTooLarge: 413,
   InternalError: 500,
   Misconfigured: 500,
+  AnswerFailed: 500,
   KeyUnavailable: 503,
   StoreUnavailable: 503,
   DeadlineExceeded: 503,

@@ -20,6 +20,17 @@ export interface CallbackRequest {
    * rebuild it. Diagnostics and logs report it, since a rebuilt query may differ from what OSS signed.
    */
   queryReconstructed?: boolean;
+  /**
+   * Set by doors that see the URL only as a WHATWG URL parser left it (a Fetch `Request`): dot
+   * segments resolved, `\` read as `/`, some characters percent-encoded. The path and query may then
+   * differ from what OSS signed; diagnostics and logs report it.
+   */
+  urlNormalized?: boolean;
+  /**
+   * Set by doors that cannot give the raw body, because a framework's body parser read the stream
+   * first and kept no bytes: what to change, which the receiver answers as `500 Misconfigured`.
+   */
+  bodyUnavailable?: string;
 }
 
 export interface CallbackResponse {

@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
+import { recordedAnswer, type AnswerFields } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, withinBudget, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
 import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackResponse, type Receiver } from './exchange.js';
-import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
-import { takeTicket } from './protocol/ticket-field.js';
+import { callbackUpload } from './callback-upload.js';
+import type { CallbackFields } from './protocol/callback-body.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
 import type { AuthorizeStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
-import { uploadId } from './store/upload-id.js';
 
 export interface ReceiverLimits {
   /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
@@ -27,6 +26,8 @@ export interface ReceiverDeps {
   authorize?: AuthorizeStep;
   logger?: Logger;
   now?: () => number;
+  /** The application's fields for the 200 answer, built from the record (see answer.ts). */
+  answer?: AnswerFields;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */
@@ -37,13 +38,11 @@ const PLATFORM_MARGIN_MS = 250;
  * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
  * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
  */
-export function createReceiver({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+export function createPipeline({ limits, store, keys, authorize, answer, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
-    const { fields, ticket } = takeTicket(parseCallbackBody(request.headers['content-type'], request.body));
-    const fingerprint = createHash('sha256').update(signed).digest('hex');
-    const id = uploadId(fields, fields.reqId ?? fingerprint);
+    const { fields, ticket, fingerprint, id } = callbackUpload(request, signed);
     Object.assign(log, { id, bucket: fields.bucket, object: fields.object });
     let uploader: string | null = null;
     try {
@@ -67,16 +66,18 @@ export function createReceiver({ limits, store, keys, authorize, logger = jsonLo
       const start = now();
       const log: LogFields = { method: request.method, path: request.rawPath, requestId: options.requestId };
       if (request.queryReconstructed) log.queryReconstructed = true;
+      if (request.urlNormalized) log.urlNormalized = true;
       let response: CallbackResponse;
       try {
         if (isHealthCheck(request)) return jsonResponse(200, { Status: 'OK' });
         if (request.method !== 'POST') throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
+        if (request.bodyUnavailable !== undefined) throw new CallbackError('Misconfigured', request.bodyUnavailable);
         if (request.body.length > limits.maxBodyBytes) {
           throw new CallbackError('BodyTooLarge', `the body is larger than ${limits.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
         }
         const budget = createBudget(start + Math.min(limits.deadlineMs, (options.remainingMs ?? Infinity) - PLATFORM_MARGIN_MS), now);
         try {
-          response = jsonResponse(200, { Status: 'OK', record: await withinBudget(receive(request, budget, log), budget) });
+          response = await withinBudget(receive(request, budget, log).then((record) => recordedAnswer(record, answer)), budget);
         } finally {
           budget.dispose();
         }
@@ -101,6 +102,8 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   const refusal = asCallbackError(error, 'the receiver');
   log.code = refusal.code;
   log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
+  // The application's own error: its log needs it, the uploader never sees it.
+  if (refusal.code === 'AnswerFailed' && refusal.cause !== undefined) log.cause = String((refusal.cause as Error)?.message ?? refusal.cause);
   const response = refusalResponse(refusal);
   if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
   return response;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { jsonLogger } from '../../lib/logger.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim/simulator.js';
+import { withPeers } from '../../lib/peer-package.js';
+import type { Simulator, SimulatorOptions } from '../../sim/simulator.js';
 import { EXIT, UsageError, parseCommandArgs, wholeNumberOption, type Command, type CommandIo } from '../args.js';
 
 export const SIM_DEFAULTS = { port: 9100, host: '127.0.0.1', data: './data/oss-sim', bucket: 'dev-bucket', callbackTimeoutMs: 5000 } as const;
@@ -76,7 +77,11 @@ export async function untilStopped(close: () => Promise<void>): Promise<void> {
   });
 }
 
+/** The simulator's parsers are optional peers of the package: a library user never needs them. */
+const SIMULATOR_PACKAGES = ['busboy', 'fast-xml-parser', 'image-size'] as const;
+
 export async function runSimulator(options: SimulatorOptions, io: CommandIo): Promise<Simulator> {
+  const { startSimulator } = await withPeers(SIMULATOR_PACKAGES, 'the simulator', () => import('../../sim/simulator.js'));
   return startSimulator({ ...options, logger: jsonLogger('info', io.stdout) });
 }
 

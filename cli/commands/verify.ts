@@ -2,6 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isCallbackError } from '../../lib/errors.js';
 import type { CallbackRequest } from '../../lib/exchange.js';
+import { whatwgTarget } from '../../lib/platforms/fetch.js';
 import { KeyCache } from '../../lib/protocol/key-cache.js';
 import { OFFICIAL_KEY_URLS } from '../../lib/protocol/official-key.js';
 import { keyFingerprint, verifyRsaMd5 } from '../../lib/protocol/rsa.js';
@@ -99,6 +100,8 @@ Options:
     explain('request', `${request.method} ${target}`);
     explain('decoded path', escapeBytes(percentDecodePath(request.rawPath)));
     explain('query', request.rawQuery === null ? '(none: nothing between path and newline)' : escapeBytes(Buffer.from(`?${request.rawQuery}`)));
+    const fetchTarget = whatwgTarget(target);
+    if (fetchTarget !== target) explain('as a Fetch URL', `${fetchTarget} (what a Fetch Request in Hono or Next.js carries: the WHATWG URL parser changes this URL)`);
     explain('body', `${request.body.length} bytes${request.trailing ? ` (${request.trailing} bytes after Content-Length ignored)` : ''}`);
     explain('string to sign', `${escapeBytes(signed)} (${signed.length} bytes)`);
     explain('md5', createHash('md5').update(signed).digest('hex'));

@@ -3,8 +3,8 @@ import { invocationOf } from './fc-context.js';
 import type { Fc2Request, Fc2Response, Fc2StreamRequest, FcContext } from './fc2.types.js';
 import { splitTarget } from './request-target.js';
 import { rebuildQuery } from './query-rebuild.js';
-import type { ReceiverSource } from './receiver-source.js';
-import { lowerCaseHeaders } from './wire.js';
+import { receiverSource, type ReceiverInput } from './receiver-source.js';
+import { LARGEST_BODY, lowerCaseHeaders } from './wire.js';
 
 /**
  * The Function Compute 2.0 door (HTTP handler; shapes and sources in fc2.types.ts). `req.url` holds
@@ -31,7 +31,7 @@ export function fc2Result(response: CallbackResponse): { statusCode: number; hea
  * Stop reading a streamed body one byte past the largest OSS_CALLBACK_MAX_BODY allows; the receiver
  * then refuses it by the configured limit without this door holding more.
  */
-const STREAM_READ_LIMIT = 1_048_576 + 1;
+const STREAM_READ_LIMIT = LARGEST_BODY + 1;
 
 export async function fc2Body(req: Fc2Request | Fc2StreamRequest): Promise<Buffer> {
   if (Buffer.isBuffer(req.body)) return req.body;
@@ -47,7 +47,8 @@ export async function fc2Body(req: Fc2Request | Fc2StreamRequest): Promise<Buffe
   return Buffer.concat(chunks).subarray(0, STREAM_READ_LIMIT);
 }
 
-export function fc2Handler(receiverFor: ReceiverSource) {
+export function fc2Handler(input: ReceiverInput) {
+  const receiverFor = receiverSource(input);
   return async (req: Fc2Request | Fc2StreamRequest, resp: Fc2Response, context: FcContext = {}): Promise<void> => {
     const { invocation, handleOptions } = invocationOf(context);
     const request = fc2Request(req, await fc2Body(req));

@@ -1,7 +1,7 @@
 import type { CallbackRequest, CallbackResponse } from '../exchange.js';
 import type { Fc3Event, Fc3Result, FcContext } from './fc3.types.js';
 import { rebuildQuery } from './query-rebuild.js';
-import type { ReceiverSource } from './receiver-source.js';
+import { receiverSource, type ReceiverInput } from './receiver-source.js';
 import { invocationOf } from './fc-context.js';
 import { eventBody, lowerCaseHeaders, resultBody } from './wire.js';
 
@@ -37,7 +37,8 @@ export function fc3Result(response: CallbackResponse): Fc3Result {
   return { statusCode: response.status, headers: { ...response.headers }, ...resultBody(response.body) };
 }
 
-export function fc3Handler(receiverFor: ReceiverSource) {
+export function fc3Handler(input: ReceiverInput) {
+  const receiverFor = receiverSource(input);
   return async (event: Buffer | string | Fc3Event, context: FcContext = {}): Promise<Fc3Result> => {
     const { invocation, handleOptions } = invocationOf(context);
     const request = fc3Request(parseFc3Event(event));

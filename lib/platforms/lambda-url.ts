@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { CallbackRequest, CallbackResponse } from '../exchange.js';
-import type { ReceiverSource } from './receiver-source.js';
+import { receiverSource, type ReceiverInput } from './receiver-source.js';
 import { eventBody, lowerCaseHeaders, resultBody } from './wire.js';
 
 /**
@@ -41,7 +41,8 @@ export function lambdaUrlResult(response: CallbackResponse): LambdaUrlResult {
   return { statusCode: response.status, headers: { ...response.headers }, ...resultBody(response.body) };
 }
 
-export function lambdaUrlHandler(receiverFor: ReceiverSource) {
+export function lambdaUrlHandler(input: ReceiverInput) {
+  const receiverFor = receiverSource(input);
   return async (event: LambdaUrlEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<LambdaUrlResult> => {
     const receiver = await receiverFor();
     const response = await receiver.handle(lambdaUrlRequest(event), {

@@ -1,5 +1,6 @@
-import type { InvocationContext } from '../exchange.js';
-import type { Receiver } from '../exchange.js';
+import { CallbackError } from '../errors.js';
+import { refusalResponse, type CallbackRequest, type CallbackResponse, type InvocationContext, type Receiver } from '../exchange.js';
+import { jsonLogger } from '../logger.js';
 
 /**
  * Where a serverless door gets its receiver on each invocation: `callbackInstance` in production
@@ -7,3 +8,42 @@ import type { Receiver } from '../exchange.js';
  * credentials so the store can follow their rotation.
  */
 export type ReceiverSource = (context?: InvocationContext) => Promise<Receiver>;
+
+/**
+ * What every door accepts: a receiver, the promise `createReceiver` returns (so an app can mount a
+ * door without awaiting it, in CommonJS too), or a ReceiverSource.
+ */
+export type ReceiverInput = Receiver | Promise<Receiver> | ReceiverSource;
+
+export function receiverSource(input: ReceiverInput): ReceiverSource {
+  if (typeof input === 'function') return input;
+  // Caught at once: a receiver that fails to start must not crash the app as an unhandled rejection.
+  const ready = Promise.resolve(input).catch(unavailableReceiver);
+  return () => ready;
+}
+
+/**
+ * What the framework doors do with each request: read it (a refusal while reading, such as
+ * BodyTooLarge, is the answer), then hand it to the receiver. Other failures (the client went away)
+ * are the door's to handle.
+ */
+export function answering(input: ReceiverInput): (read: () => Promise<CallbackRequest>) => Promise<CallbackResponse> {
+  const receiverFor = receiverSource(input);
+  return async (read) => {
+    let request: CallbackRequest;
+    try {
+      request = await read();
+    } catch (error) {
+      if (error instanceof CallbackError) return refusalResponse(error);
+      throw error;
+    }
+    return (await receiverFor()).handle(request);
+  };
+}
+
+/** A receiver that could not be built answers every callback 500 Misconfigured; the log says why, once. */
+function unavailableReceiver(error: unknown): Receiver {
+  const failure = new CallbackError('Misconfigured', `the receiver could not start: ${(error as Error)?.message ?? error}`);
+  jsonLogger().log('error', 'startup failed', { code: failure.code, error: failure.message });
+  return { handle: async () => refusalResponse(failure) };
+}

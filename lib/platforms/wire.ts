@@ -3,6 +3,13 @@
  * platform's JSON shapes and the `CallbackRequest`/`CallbackResponse` without re-encoding anything
  * OSS signs.
  */
+import { RANGES } from '../config.js';
+
+/**
+ * The largest body any receiver accepts (the ceiling of OSS_CALLBACK_MAX_BODY). Doors that do not know
+ * the configured limit read no more than this; the receiver then refuses by its own limit.
+ */
+export const LARGEST_BODY = RANGES.maxBodyBytes[1];
 
 /** Header names in lower case; repeated values (an array) joined with `, ` as HTTP allows. */
 export function lowerCaseHeaders(headers: Readonly<Record<string, string | readonly string[] | undefined>> | null | undefined): Record<string, string> {

@@ -23,6 +23,11 @@ export function parseTrustedKeys(json: string, source = 'trusted keys'): Map<str
   } catch (error) {
     throw new TrustedKeysError(`${source} is not valid JSON`, { cause: error });
   }
+  return trustedKeysOf(document, source);
+}
+
+/** A trusted-keys document already parsed (or given in code), checked as `parseTrustedKeys` checks the file. */
+export function trustedKeysOf(document: unknown, source = 'trusted keys'): Map<string, KeyObject> {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new TrustedKeysError(`${source} must be a JSON object of "<key url>": "<PEM public key>"`);
   }

@@ -82,8 +82,14 @@ export async function verifyCallback(request: CallbackRequest, keys: KeyResolver
   const key = await keys.resolve(keyUrl);
   const signed = stringToSign(request);
   if (!verifyRsaMd5(key, signed, signature)) {
-    const hint = request.queryReconstructed ? ' (the query was rebuilt from parsed parameters and may differ from what OSS signed)' : '';
-    throw new CallbackError('SignatureMismatch', `the signature does not match the path, query and body received${hint}`);
+    throw new CallbackError('SignatureMismatch', `the signature does not match the path, query and body received${mismatchHint(request)}`);
   }
   return { signed, keyUrl };
+}
+
+/** What a door did to the request that may be why a real OSS signature fails. */
+function mismatchHint(request: CallbackRequest): string {
+  if (request.queryReconstructed) return ' (the query was rebuilt from parsed parameters and may differ from what OSS signed)';
+  if (request.urlNormalized) return ' (the URL went through a WHATWG URL parser, which resolves dot segments, reads \\ as / and percent-encodes some characters, so it may differ from what OSS signed)';
+  return '';
 }

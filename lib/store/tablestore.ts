@@ -18,7 +18,6 @@ import {
   uploadFromColumns,
 } from './tablestore-layout.js';
 
-export { LIST_INDEX, LIST_INDEX_FIELDS } from './tablestore-layout.js';
 
 /**
  * `tablestore:<instance>/<table>` — Alibaba Cloud Tablestore through the official SDK. The table's

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tablestoreClients } from '../../lib/store/tablestore-client.js';
-import { LIST_INDEX } from '../../lib/store/tablestore.js';
+import { LIST_INDEX } from '../../lib/store/tablestore-layout.js';
 import { bundleFunction } from '../../scripts/functions-bundle.js';
 import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';

@@ -7,7 +7,7 @@ import { signedCallback } from '../../lib/protocol/sign.js';
 import { stringToSign } from '../../lib/protocol/string-to-sign.js';
 import { pinnedKeys } from '../../lib/protocol/trusted-keys.js';
 import { KeyResolver } from '../../lib/protocol/verify.js';
-import { createReceiver } from '../../lib/receiver.js';
+import { createPipeline } from '../../lib/receiver.js';
 import { uploadId } from '../../lib/store/upload-id.js';
 import { MemoryStore } from '../../lib/store/memory.js';
 import type { UploadStore } from '../../lib/store/port.js';
@@ -28,7 +28,7 @@ describe('receiver', () => {
   let lines: { level: string; message: string; fields: Record<string, unknown> }[];
   let receiver: Receiver;
   const build = (overrides: { store?: UploadStore; deadlineMs?: number; maxBodyBytes?: number } = {}) =>
-    createReceiver({
+    createPipeline({
       limits: { deadlineMs: overrides.deadlineMs ?? 4000, maxBodyBytes: overrides.maxBodyBytes ?? 65_536 },
       store: overrides.store ?? store,
       keys: new KeyResolver(pinnedKeys(new Map([[KEY_URL, publicKey]])), new KeyCache({ fetch: () => Promise.reject(new Error('no network in tests')) })),

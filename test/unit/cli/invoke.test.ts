@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importOptional } from '../../../cli/optional-import.js';
 import { checkAnswer, contractProbes } from '../../../cli/remote-check.js';
 import { loadConfig } from '../../../lib/config.js';
 import { silentLogger } from '../../../lib/logger.js';
@@ -10,7 +9,7 @@ import { startLocalServer, type LocalServer } from '../../../lib/platforms/node-
 import { fc3Handler } from '../../../lib/platforms/fc3.js';
 import { loadTrustedKeysFile, pinnedKeys } from '../../../lib/protocol/trusted-keys.js';
 import { KeyResolver } from '../../../lib/protocol/verify.js';
-import { createReceiver } from '../../../lib/receiver.js';
+import { createPipeline } from '../../../lib/receiver.js';
 import { MemoryStore } from '../../../lib/store/memory.js';
 import { runCli } from '../../support/cli-io.js';
 import { startFcApiServer, type FcApiServer } from '../../support/fc-api-server.js';
@@ -136,7 +135,7 @@ describe('oss-callback invoke --remote fc:<region>/<service>/<function> (the FC 
 
   beforeAll(async () => {
     const keys = new KeyResolver(pinnedKeys(loadTrustedKeysFile(DEV_TRUSTED_KEYS)));
-    const receiver = createReceiver({ limits: { deadlineMs: 4000, maxBodyBytes: 65_536 }, store, keys, logger: silentLogger });
+    const receiver = createPipeline({ limits: { deadlineMs: 4000, maxBodyBytes: 65_536 }, store, keys, logger: silentLogger });
     const callback = fc3Handler(async () => receiver);
     fcApi = await startFcApiServer({
       accountId,
@@ -201,16 +200,6 @@ describe('oss-callback invoke --remote fc:<region>/<service>/<function> (the FC 
     // Assess
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('  FAIL  no answer: the function failed (UnhandledInvocationError): Cannot find module callback');
-  });
-});
-
-describe('optional packages', () => {
-  it('names a package that is not installed, in one line', async () => {
-    // Act
-    const result = importOptional('@oss-callback-test/not-installed', 'invoke --remote fc:…');
-
-    // Assess
-    await expect(result).rejects.toThrow(/^invoke --remote fc:… needs the package @oss-callback-test\/not-installed: npm install @oss-callback-test\/not-installed$/);
   });
 });
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LIST_INDEX, LIST_INDEX_FIELDS, openTablestoreStore } from '../../../lib/store/tablestore.js';
+import { openTablestoreStore } from '../../../lib/store/tablestore.js';
+import { LIST_INDEX, LIST_INDEX_FIELDS } from '../../../lib/store/tablestore-layout.js';
 import { bundleFunction, ROOT } from '../../../scripts/functions-bundle.js';
 
 /**

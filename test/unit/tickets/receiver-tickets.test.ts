@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackResponse, Receiver } from '../../../lib/exchange.js';
 import type { Logger } from '../../../lib/logger.js';
-import { createReceiver } from '../../../lib/receiver.js';
+import { createPipeline } from '../../../lib/receiver.js';
 import { ticketAuthorizer, type TicketSettings } from '../../../lib/tickets/authorize.js';
 import { MemoryStore } from '../../../lib/store/memory.js';
 import type { UploadStore } from '../../../lib/store/port.js';
@@ -47,7 +47,7 @@ describe('receiver with upload tickets', () => {
   let store: MemoryStore;
   let lines: string[];
   const build = (tickets: TicketSettings | null, target: UploadStore = store): Receiver =>
-    createReceiver({
+    createPipeline({
       limits: { deadlineMs: 4000, maxBodyBytes: 65_536 },
       ...(tickets ? { authorize: ticketAuthorizer(tickets) } : {}),
       store: target,
@@ -88,7 +88,7 @@ describe('receiver with upload tickets', () => {
     const ticket = ticketFor();
     const request = callback({ ticket: await signTicket(ticket, current) });
     const first = await receiver.handle(request);
-    const later = createReceiver({ limits: { deadlineMs: 4000, maxBodyBytes: 65_536 }, authorize: ticketAuthorizer({ keys, required: true }), store, keys: testResolver(), logger: { log() {} }, now: () => NOW + 3_600_000 });
+    const later = createPipeline({ limits: { deadlineMs: 4000, maxBodyBytes: 65_536 }, authorize: ticketAuthorizer({ keys, required: true }), store, keys: testResolver(), logger: { log() {} }, now: () => NOW + 3_600_000 });
 
     const again = await later.handle(request);
     const fresh = await later.handle(callback({ object: 'uploads/alice/2/dog.png', ticket: await signTicket(ticket, current) }));

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.js';
+
+/**
+ * What users install is what is tested: the package compiled from these sources, packed by npm with
+ * its `files` and `exports`, installed from the tarball into an empty project (the registry, or
+ * npm's cache, supplies its dependencies), then used as an app would: an ES module app, a CommonJS
+ * `require`, a strict TypeScript typecheck of the public API, and the CLI.
+ */
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+const dir = tempDir('packed-install-');
+const stage = join(dir, 'stage');
+const project = join(dir, 'app');
+let tarball: { filename: string; size: number; files: { path: string }[] };
+let installMs: number;
+
+const node = (file: string, args: string[] = []) => run(process.execPath, [file, ...args], { cwd: project, timeout: 30_000 });
+
+beforeAll(async () => {
+  mkdirSync(stage);
+  mkdirSync(project);
+  for (const file of ['package.json', 'README.md']) copyFileSync(join(ROOT, file), join(stage, file));
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')]);
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: stage });
+  tarball = (JSON.parse(packed.stdout) as (typeof tarball)[])[0]!;
+
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  for (const file of readdirSync(join(ROOT, 'test/e2e/packed-app'))) copyFileSync(join(ROOT, 'test/e2e/packed-app', file), join(project, file));
+  const started = Date.now();
+  await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball.filename), `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`],
+    { cwd: project, timeout: 240_000 },
+  );
+  installMs = Date.now() - started;
+}, 300_000);
+
+describe('the packed package, installed into an empty project', () => {
+  it('holds what its exports and bin need and nothing else', () => {
+    const paths = tarball.files.map((file) => file.path);
+    const pkg = JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }>; bin: Record<string, string> };
+    const targets = Object.values(pkg.exports).flatMap((target) => (typeof target === 'string' ? [target] : [target.types, target.default]));
+
+    for (const target of [...targets, ...Object.values(pkg.bin)]) expect(paths).toContain(target.replace(/^\.\//, ''));
+    expect(paths.filter((path) => !/^(dist\/(lib|cli|sim)\/|package\.json$|README\.md$)/.test(path))).toEqual([]);
+    expect(paths.filter((path) => /\.map$|(^|\/)test\//.test(path))).toEqual([]);
+    expect(tarball.size).toBeLessThan(200_000);
+    console.log(`tarball ${tarball.filename}: ${tarball.size} bytes, ${paths.length} files; installed in ${installMs} ms`);
+  });
+
+  it('compiled nothing and pulled no store SDK, simulator library or cloud SDK', () => {
+    const installed = readdirSync(join(project, 'node_modules'));
+
+    for (const name of ['better-sqlite3', 'tablestore', '@aws-sdk', '@smithy', 'busboy', 'fast-xml-parser', 'image-size', 'bindings', 'prebuild-install']) {
+      expect(installed, name).not.toContain(name);
+    }
+    expect(existsSync(join(project, 'node_modules/oss-upload-callback/build'))).toBe(false);
+    const own = JSON.parse(readFileSync(join(project, 'node_modules/oss-upload-callback/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(own.dependencies).sort()).toEqual(['jose', 'lossless-json']);
+  });
+
+  it('runs an ES module app: a callback recorded through the node and fetch doors, verify-only use, a missing store SDK named', async () => {
+    const { stdout } = await node('esm-app.mjs');
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+
+    expect(result).toEqual({
+      node: { status: 200, object: 'users/42/cat.jpg', url: 'https://cdn.example.com/users/42/cat.jpg' },
+      fetch: { status: 200 },
+      tampered: { status: 401, code: 'SignatureMismatch' },
+      verified: { bucket: 'photos', keyUrl: 'https://keys.example.invalid/app.pem' },
+      refused: { name: 'CallbackError', code: 'SignatureMismatch', status: 401 },
+      sqlite: 'the sqlite: store needs the package better-sqlite3: npm install better-sqlite3',
+      records: 1,
+    });
+  });
+
+  it('loads every entry point with require() from CommonJS', async () => {
+    const { stdout, stderr } = await node('require-app.cjs');
+
+    expect(JSON.parse(stdout)).toEqual({
+      root: ['CallbackError', 'ConfigError', 'ERROR_STATUS', 'TransientStoreError', 'createReceiver', 'jsonLogger', 'verifyCallback'],
+      node: ['nodeCallbackRequest', 'nodeHandler'],
+      koa: ['koaHandler'],
+      fetch: ['fetchCallbackRequest', 'fetchHandler'],
+      lambda: ['lambdaHandler'],
+      fc3: ['fc3Handler'],
+      fc2: ['fc2Handler'],
+      memory: ['openMemoryStore'],
+      dynamodb: ['openDynamoDbStore'],
+      receiver: 'object',
+    });
+    expect(stderr).toBe('');
+  });
+
+  it('typechecks an app against the declarations with strict settings and no skipLibCheck', async () => {
+    const tsc = join(project, 'node_modules/typescript/bin/tsc');
+
+    await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project })).resolves.toMatchObject({ stdout: '' });
+  });
+
+  it('runs the oss-callback CLI, whose sim command names the packages it needs', async () => {
+    const bin = join(project, 'node_modules/.bin/oss-callback');
+    const template = await run(bin, ['template'], { cwd: project });
+    const sim = await run(bin, ['sim', '--port', '0'], { cwd: project }).catch((error: { code: number; stderr: string }) => error);
+
+    expect(template.stdout).toMatch(/^bucket=\$\{bucket\}&object=\$\{object\}/);
+    expect(sim).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^oss-callback sim: the simulator needs the packages busboy, fast-xml-parser, image-size \(\S+ is not installed\): npm install busboy fast-xml-parser image-size\n$/),
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/config.js';
+import { withPeers } from '../../lib/peer-package.js';
+
+/** A package that is never installed, imported as a store adapter imports its SDK. */
+const importMissing = () => import('oss-upload-callback-missing-peer' as string);
+
+describe('withPeers: optional peers named when missing', () => {
+  it('names the one package to install', async () => {
+    const error = await withPeers(['oss-upload-callback-missing-peer'], 'the sqlite: store', importMissing).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe('the sqlite: store needs the package oss-upload-callback-missing-peer: npm install oss-upload-callback-missing-peer');
+  });
+
+  it('names every package of a feature that needs several, and which one is missing', async () => {
+    const error = await withPeers(['busboy', 'oss-upload-callback-missing-peer'], 'the simulator', importMissing).catch((caught: unknown) => caught);
+
+    expect((error as Error).message).toBe(
+      'the simulator needs the packages busboy, oss-upload-callback-missing-peer (oss-upload-callback-missing-peer is not installed): npm install busboy oss-upload-callback-missing-peer',
+    );
+  });
+
+  it('reports any other failure as it is, a module missing inside a peer included', async () => {
+    const error = await withPeers(['tablestore'], 'the tablestore: store', importMissing).catch((caught: unknown) => caught);
+
+    expect(error).not.toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' });
+  });
+
+  it('returns what the load returns', async () => {
+    expect(await withPeers(['tablestore'], 'x', async () => 42)).toBe(42);
+  });
+});
