@@ -107,5 +107,5 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
 }
 
 function callbackRecord(id: string, fields: CallbackFields, uploader: string | null, receivedAt: number): UploadRecord {
-  return { id, source: 'callback', ...fields, uploader, receivedAt: new Date(receivedAt).toISOString() };
+  return { id, source: 'callback', ...fields, uploader, lastModified: null, metadata: {}, receivedAt: new Date(receivedAt).toISOString() };
 }

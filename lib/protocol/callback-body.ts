@@ -8,7 +8,7 @@ import { CONTENT_TYPES } from './templates.js';
  * recommended templates use (protocol note §2); every other field is kept in `vars` under its own
  * name. Only called after the signature holds: the bytes are decoded here, never before.
  */
-export type CallbackFields = Omit<UploadRecord, 'id' | 'source' | 'uploader' | 'receivedAt'>;
+export type CallbackFields = Omit<UploadRecord, 'id' | 'source' | 'uploader' | 'receivedAt' | 'lastModified' | 'metadata'>;
 
 const TEXT_FIELDS = ['bucket', 'object', 'etag', 'mimeType', 'contentMd5', 'operation', 'reqId', 'clientIp', 'vpcId'] as const;
 const IMAGE_FIELDS = { height: 'imageInfo.height', width: 'imageInfo.width', format: 'imageInfo.format' } as const;
