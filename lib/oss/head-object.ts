@@ -1,3 +1,4 @@
+import { setOwnField } from '../own-field.js';
 import { normalEtag } from '../store/upload-id.js';
 import { OssRefusal, type OssClient } from './client.js';
 
@@ -41,8 +42,7 @@ export async function headObject(client: OssClient, bucket: string, key: string,
   const lastModified = text('last-modified');
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    // Defined, not assigned: a header x-oss-meta-__proto__ stays a field instead of setting the prototype.
-    if (name.startsWith(META_PREFIX) && typeof value === 'string') Object.defineProperty(metadata, name.slice(META_PREFIX.length), { value, enumerable: true, writable: true, configurable: true });
+    if (name.startsWith(META_PREFIX) && typeof value === 'string') setOwnField(metadata, name.slice(META_PREFIX.length), value);
   }
   return {
     bucket,

@@ -1,5 +1,6 @@
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
 import { CallbackError } from '../errors.js';
+import { setOwnField } from '../own-field.js';
 import type { ImageInfo, UploadRecord } from '../store/record.js';
 import { CONTENT_TYPES } from './templates.js';
 
@@ -99,8 +100,7 @@ function toFields(raw: Raw): CallbackFields {
   };
   const vars: Record<string, string> = {};
   for (const [name, value] of raw) {
-    // Defined, not assigned: a field named __proto__ is kept as a field instead of setting the prototype.
-    if (!SYSTEM_NAMES.has(name)) Object.defineProperty(vars, name, { value: value ?? '', enumerable: true, writable: true, configurable: true });
+    if (!SYSTEM_NAMES.has(name)) setOwnField(vars, name, value ?? '');
   }
   return {
     bucket: required('bucket'),
