@@ -1,3 +1,4 @@
+import { confirmSettings, type ConfirmSettings } from './confirm/settings.js';
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
@@ -19,6 +20,11 @@ export interface Config {
    * no keys are configured.
    */
   tickets: { keysJson: string; required: boolean } | null;
+  /**
+   * Confirm mode (OSS_CALLBACK_CONFIRM, off by default): HeadObject before recording, in the buckets
+   * of OSS_CALLBACK_BUCKETS only. Null when off.
+   */
+  confirm: ConfirmSettings | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -70,6 +76,15 @@ function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
   return { keysJson: env.OSS_TICKET_KEYS, required };
 }
 
+function confirmMode(env: NodeJS.ProcessEnv): Config['confirm'] {
+  if (!flag(env, 'OSS_CALLBACK_CONFIRM', false)) return null;
+  try {
+    return confirmSettings(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message, { cause: error });
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
   let pinned: PinnedKeys;
@@ -90,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: wholeNumber(env, 'PORT', DEFAULTS.port, 0, 65_535),
     logLevel,
     tickets: ticketSettings(env),
+    confirm: confirmMode(env),
   };
 }

@@ -6,7 +6,7 @@ import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackRespo
 import { parseCallbackBody, type CallbackFields } from './protocol/callback-body.js';
 import { takeTicket } from './protocol/ticket-field.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
-import type { AuthorizeStep } from './steps.js';
+import type { AuthorizeStep, ConfirmStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
@@ -25,6 +25,8 @@ export interface ReceiverDeps {
   keys: KeyResolver;
   /** Upload tickets plug in here; without it no uploader is named (x:ticket is still never stored). */
   authorize?: AuthorizeStep;
+  /** Confirm mode plugs in here: HeadObject before recording. */
+  confirm?: ConfirmStep;
   logger?: Logger;
   now?: () => number;
 }
@@ -34,10 +36,10 @@ const PLATFORM_MARGIN_MS = 250;
 
 /**
  * The pipeline every door runs, top to bottom under one deadline budget: verify the signature over
- * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
+ * the bytes received → parse the body → authorize, confirm (optional steps) → record once → answer JSON.
  * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
  */
-export function createReceiver({ limits, store, keys, authorize, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+export function createReceiver({ limits, store, keys, authorize, confirm, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
@@ -57,6 +59,7 @@ export function createReceiver({ limits, store, keys, authorize, logger = jsonLo
       return stored;
     }
     log.uploader = uploader;
+    if (confirm) await confirm(fields, { budget, store });
     const result = await recordUpload(store, { record: callbackRecord(id, fields, uploader, now()), fingerprint }, budget);
     log.replayed = result.replayed;
     return result.record;
