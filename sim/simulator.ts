@@ -10,6 +10,7 @@ import { RESERVED_PREFIX, checkObjectKey, hasQuery, queryParam, type OssAnswer, 
 import { corsHeaders, corsPreflight } from './cors.js';
 import { CALLBACK_TIMEOUT_MS } from './deliver-callback.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, uploadPart } from './multipart.js';
+import { eventNotifier } from './notify-created.js';
 import { ObjectStore } from './object-store.js';
 import { deleteObject, getObject, headObject } from './object-reads.js';
 import { OssError, ossErrors } from './oss-error.js';
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   callbackTimeoutMs?: number;
   /** Origins a bucket CORS rule lets browsers upload from (`*` for any); none by default, as on OSS. */
   corsOrigins?: readonly string[];
+  /** POST a Function Compute OSS-trigger event here for every object created (Put, Post, CompleteMultipartUpload). */
+  notifyUrl?: string;
   logger?: Logger;
 }
 
@@ -202,6 +205,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     keyUrl,
     callbackTimeoutMs: options.callbackTimeoutMs ?? CALLBACK_TIMEOUT_MS,
     hostId: authority,
+    notify: options.notifyUrl ? eventNotifier(options.notifyUrl, logger) : undefined,
   };
   if (options.trustedKeysOut) await writeTrustedKeys(options.trustedKeysOut, keyUrl, callbackKey.publicPem);
   return {

@@ -17,6 +17,8 @@ export const SIM_USAGE_OPTIONS = `  --port N                  port to listen on 
   --cors-origin ORIGIN      let browser pages on ORIGIN upload (a bucket CORS rule; repeat it
                             for more origins, * for any; default none, as on OSS)
   --callback-timeout-ms N   how long each callback URL gets (default ${SIM_DEFAULTS.callbackTimeoutMs}, as on OSS)
+  --notify-url URL          POST an OSS ObjectCreated event, as Function Compute's OSS trigger hands it to
+                            a function, for every object created (before its callback); default none
 `;
 
 export const SIM_ARGS = {
@@ -30,6 +32,7 @@ export const SIM_ARGS = {
   'security-token': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'callback-timeout-ms': { type: 'string' },
+  'notify-url': { type: 'string' },
 } as const;
 
 function wholeNumber(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
@@ -50,6 +53,8 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
   if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) throw new UsageError('--access-key-id and --access-key-secret go together');
   if (securityToken !== undefined && accessKeyId === undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
   const dataDir = values.data ?? SIM_DEFAULTS.data;
+  const notifyUrl = values['notify-url'];
+  if (notifyUrl !== undefined && !/^https?:\/\/[^/]/.test(notifyUrl)) throw new UsageError('--notify-url must be an http(s) URL');
   return {
     dataDir,
     bucket: values.bucket ?? SIM_DEFAULTS.bucket,
@@ -58,6 +63,7 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
     trustedKeysOut: values['trusted-keys-out'] ?? join(dataDir, 'trusted-keys.json'),
     callbackTimeoutMs: wholeNumber(values['callback-timeout-ms'], 'callback-timeout-ms', SIM_DEFAULTS.callbackTimeoutMs, 1, 60_000),
     ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
+    ...(notifyUrl !== undefined ? { notifyUrl } : {}),
     ...(accessKeyId !== undefined && accessKeySecret !== undefined
       ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken !== undefined ? { securityToken } : {}) } }
       : {}),

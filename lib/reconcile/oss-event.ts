@@ -27,13 +27,17 @@ export interface OssEventEntry {
   eventName?: string;
   eventSource?: string;
   eventTime?: string;
+  eventVersion?: string;
   region?: string;
   oss?: {
-    bucket?: { name?: string; arn?: string };
-    object?: { key?: string; eTag?: string; size?: number; objectMeta?: { mimeType?: string; userMeta?: Record<string, string> } };
+    bucket?: { name?: string; arn?: string; ownerIdentity?: string };
+    object?: { key?: string; eTag?: string; size?: number; deltaSize?: number; objectMeta?: { mimeType?: string; userMeta?: Record<string, string> } };
+    ossSchemaVersion?: string;
+    ruleId?: string;
   };
   requestParameters?: { sourceIPAddress?: string };
   responseElements?: { requestId?: string };
+  userIdentity?: { principalId?: string };
 }
 
 export interface OssEventDocument {
