@@ -1,4 +1,4 @@
-import { confirmSettings, type ConfirmSettings } from './confirm/settings.js';
+import { servedBuckets, type ServedBuckets } from './oss/served-buckets.js';
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
@@ -24,7 +24,7 @@ export interface Config {
    * Confirm mode (OSS_CALLBACK_CONFIRM, off by default): HeadObject before recording, in the buckets
    * of OSS_CALLBACK_BUCKETS only. Null when off.
    */
-  confirm: ConfirmSettings | null;
+  confirm: ServedBuckets | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -79,7 +79,7 @@ function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
 function confirmMode(env: NodeJS.ProcessEnv): Config['confirm'] {
   if (!flag(env, 'OSS_CALLBACK_CONFIRM', false)) return null;
   try {
-    return confirmSettings(env);
+    return servedBuckets(env, 'OSS_CALLBACK_CONFIRM');
   } catch (error) {
     throw new ConfigError((error as Error).message, { cause: error });
   }

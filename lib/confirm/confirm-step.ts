@@ -6,7 +6,7 @@ import { READER_CREDENTIALS_HELP, readerCredentials } from '../oss/credentials.j
 import { headObject } from '../oss/head-object.js';
 import type { ConfirmStep } from '../steps.js';
 import { normalEtag } from '../store/upload-id.js';
-import type { ConfirmSettings } from './settings.js';
+import type { ServedBuckets } from '../oss/served-buckets.js';
 
 /**
  * Confirm mode (OSS_CALLBACK_CONFIRM): a valid signature proves only that OSS sent the bytes, and the
@@ -53,7 +53,7 @@ function unconfirmable(error: unknown): CallbackError {
  * invocation's (Function Compute's role) or ALIBABA_CLOUD_*, checked here so a receiver without them
  * does not start.
  */
-export function confirmStep(settings: ConfirmSettings, fromInvocation?: () => AliyunCredentials | undefined): ConfirmStep {
+export function confirmStep(settings: ServedBuckets, fromInvocation?: () => AliyunCredentials | undefined): ConfirmStep {
   const credentials = readerCredentials(process.env, fromInvocation);
   if (!credentials()) throw new ConfigError(`OSS_CALLBACK_CONFIRM needs read-only OSS credentials: ${READER_CREDENTIALS_HELP}`);
   return confirmUploads(settings.buckets, createOssClient({ location: settings.location, credentials }));
