@@ -9,6 +9,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { startLocalServer, type LocalServer } from '../../lib/platforms/node-http.js';
 import { callbackBodyTemplate } from '../../lib/protocol/templates.js';
 import type { UploadRecord } from '../../lib/store/record.js';
+import { uploadId } from '../../lib/store/upload-id.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
 import { reference as referenceCrc64 } from '../unit/sim/crc64-reference.js';
 import { makeJpeg, makePng } from './sim-support/images.js';
@@ -52,11 +53,13 @@ describe('ali-oss → simulator → receiver', () => {
     const result = await client.put('put/recorded.txt', content, { callback: { url: callbackUrl, body: callbackBodyTemplate('form') } });
     expect(result.data).toMatchObject({ Status: 'OK' });
     const reqId = (result.res.headers as Record<string, string>)['x-oss-request-id'];
+    const etag = md5(content).digest('hex').toUpperCase();
     const expected = {
-      id: reqId,
+      // The upload's id: its bucket, key and ETag (lib/store/upload-id.ts).
+      id: uploadId({ bucket: BUCKET, object: 'put/recorded.txt', etag }, 'unused'),
       bucket: BUCKET,
       object: 'put/recorded.txt',
-      etag: md5(content).digest('hex').toUpperCase(),
+      etag,
       size: content.length,
       mimeType: 'text/plain',
       crc64: referenceCrc64(content),
