@@ -99,9 +99,10 @@ export const command: Command = {
 
 A local stand-in for one OSS bucket, for trying uploads with callbacks without a cloud account. The
 unmodified ali-oss client talks to it (PutObject, PostObject forms, multipart uploads, GetObject,
-HeadObject, DeleteObject); after each upload with a callback it calls the callbackUrl, signed as OSS
-signs, with its own key. It serves that key's public half and writes a trusted-keys file for the
-receiver, so 'OSS_CALLBACK_TRUSTED_KEYS=<file> oss-callback serve' accepts its callbacks.
+HeadObject, DeleteObject, ListObjectsV2); after each upload with a callback it calls the
+callbackUrl, signed as OSS signs, with its own key. It serves that key's public half and writes a
+trusted-keys file for the receiver, so 'OSS_CALLBACK_TRUSTED_KEYS=<file> oss-callback serve' accepts
+its callbacks.
 
 Unlike OSS it calls back private and loopback addresses, and it never reports a VPC id.
 
