@@ -6,12 +6,13 @@ import type { UploadRecord } from './record.js';
 import { checkListQuery } from './list-query.js';
 
 /**
- * How long one statement may wait, synchronously, for another connection's write lock. better-sqlite3
- * holds the event loop while it waits, so this stays at a few milliseconds: a locked file (another
- * process, a backup, a `sqlite3` shell) is a transient failure that `callStore` retries
- * asynchronously within the callback's deadline, and every other request keeps being served.
+ * How long one statement may wait, synchronously, for another connection's write lock: not at all.
+ * better-sqlite3 holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
+ * sleeping a few milliseconds per retry add up to a frozen process. A locked file (another process,
+ * a backup, a `sqlite3` shell) is instead a transient failure at once, which `callStore` retries
+ * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
  */
-const BUSY_TIMEOUT_MS = 3;
+const BUSY_TIMEOUT_MS = 0;
 
 /**
  * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
