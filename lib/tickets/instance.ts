@@ -1,4 +1,4 @@
-import { warmInstance } from '../instance.js';
+import { warmInstance } from '../warm-instance.js';
 import { loadTicketConfig } from './config.js';
 import { createTicketService, refusal } from './service.js';
 
