@@ -26,7 +26,7 @@ function record(id: string): UploadRecord {
   return {
     id, source: 'callback', bucket: 'bench', object: `uploads/${id}.jpg`, etag: 'D41D8CD98F00B204E9800998ECF8427E', size: 1024, mimeType: 'image/jpeg',
     crc64: '18446744073709551615', contentMd5: null, operation: 'PutObject', reqId: id, clientIp: '203.0.113.7', vpcId: null,
-    image: null, vars: { 'x:uid': '42', 'x:album': 'bench' }, uploader: 'bench', receivedAt: new Date().toISOString(),
+    image: null, vars: { 'x:uid': '42', 'x:album': 'bench' }, uploader: 'bench', lastModified: null, metadata: {}, receivedAt: new Date().toISOString(),
   };
 }
 

@@ -16,6 +16,8 @@ export interface CommandIo {
   stderr: (text: string) => void;
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal, where a command may show its progress. */
+  stderrIsTTY?: boolean;
 }
 
 export const processIo: CommandIo = {
@@ -23,6 +25,7 @@ export const processIo: CommandIo = {
   stderr: (text) => process.stderr.write(text),
   stdin: process.stdin,
   env: process.env,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 export interface Command {

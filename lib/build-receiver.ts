@@ -5,7 +5,7 @@ import type { Receiver } from './exchange.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
 import { createPipeline } from './receiver.js';
-import type { AuthorizeStep } from './steps.js';
+import type { AuthorizeStep, ConfirmStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import { openStoreWith, type StoreOpeners } from './store/store-uri.js';
 
@@ -36,10 +36,11 @@ export interface BuiltReceiver {
 export async function buildReceiver(config: Config, options: BuildOptions): Promise<BuiltReceiver> {
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const authorize = await ticketStep(config.tickets);
+  const confirm = await confirmStep(config.confirm, options.aliyunCredentials);
   const store = options.store ?? (await openStoreWith(options.stores, config.store, { aliyunCredentials: options.aliyunCredentials }));
   if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
-  const receiver = createPipeline({ limits: config, store, keys, logger, authorize, answer: options.answer });
+  const receiver = createPipeline({ limits: config, store, keys, logger, authorize, confirm, answer: options.answer });
   return { receiver, store, logger };
 }
 
@@ -52,4 +53,10 @@ async function ticketStep(tickets: Config['tickets']): Promise<AuthorizeStep | u
   } catch (error) {
     throw new ConfigError(`OSS_TICKET_KEYS ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The OSS reader loads only in confirm mode, keeping it out of every other cold start. */
+async function confirmStep(settings: Config['confirm'], aliyunCredentials: BuildOptions['aliyunCredentials']): Promise<ConfirmStep | undefined> {
+  if (!settings) return undefined;
+  return (await import('./confirm/confirm-step.js')).confirmStep(settings, aliyunCredentials);
 }

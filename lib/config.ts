@@ -1,3 +1,4 @@
+import { servedBuckets, type ServedBuckets } from './oss/served-buckets.js';
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
 
 /** Everything the receiver reads from its environment, validated once per cold start. */
@@ -19,6 +20,11 @@ export interface Config {
    * no keys are configured.
    */
   tickets: { keysJson: string; required: boolean } | null;
+  /**
+   * Confirm mode (OSS_CALLBACK_CONFIRM, off by default): HeadObject before recording, in the buckets
+   * of OSS_CALLBACK_BUCKETS only. Null when off.
+   */
+  confirm: ServedBuckets | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -75,6 +81,15 @@ function ticketSettings(env: NodeJS.ProcessEnv): Config['tickets'] {
   return { keysJson: env.OSS_TICKET_KEYS, required };
 }
 
+function confirmMode(env: NodeJS.ProcessEnv): Config['confirm'] {
+  if (!flag(env, 'OSS_CALLBACK_CONFIRM', false)) return null;
+  try {
+    return servedBuckets(env, 'OSS_CALLBACK_CONFIRM');
+  } catch (error) {
+    throw new ConfigError((error as Error).message, { cause: error });
+  }
+}
+
 /** The official OSS key, plus the keys of the OSS_CALLBACK_TRUSTED_KEYS file when it is set. */
 export function pinnedKeysFromEnv(env: NodeJS.ProcessEnv): PinnedKeys {
   const trustedKeysFile = env.OSS_CALLBACK_TRUSTED_KEYS || null;
@@ -97,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: wholeNumber(env, 'PORT', DEFAULTS.port, 0, 65_535),
     logLevel,
     tickets: ticketSettings(env),
+    confirm: confirmMode(env),
   };
 }

@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   TicketMismatch: 403,
   TicketReused: 403,
   UploadNotAllowed: 403,
+  UploadNotConfirmed: 403,
+  BucketNotServed: 403,
   NotFound: 404,
   MethodNotAllowed: 405,
   IdempotencyConflict: 409,
@@ -27,6 +29,7 @@ export const ERROR_STATUS = {
   AnswerFailed: 500,
   KeyUnavailable: 503,
   StoreUnavailable: 503,
+  ConfirmUnavailable: 503,
   DeadlineExceeded: 503,
 } as const;
 

@@ -6,7 +6,7 @@ import { jsonResponse, refusalResponse, type CallbackRequest, type CallbackRespo
 import { callbackUpload } from './callback-upload.js';
 import type { CallbackFields } from './protocol/callback-body.js';
 import { verifyCallback, type KeyResolver } from './protocol/verify.js';
-import type { AuthorizeStep } from './steps.js';
+import type { AuthorizeStep, ConfirmStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
@@ -24,6 +24,8 @@ export interface ReceiverDeps {
   keys: KeyResolver;
   /** Upload tickets plug in here; without it no uploader is named (x:ticket is still never stored). */
   authorize?: AuthorizeStep;
+  /** Confirm mode plugs in here: HeadObject before recording. */
+  confirm?: ConfirmStep;
   logger?: Logger;
   now?: () => number;
   /** The application's fields for the 200 answer, built from the record (see answer.ts). */
@@ -35,10 +37,10 @@ const PLATFORM_MARGIN_MS = 250;
 
 /**
  * The pipeline every door runs, top to bottom under one deadline budget: verify the signature over
- * the bytes received → parse the body → authorize (optional step) → record once → answer JSON.
+ * the bytes received → parse the body → authorize, confirm (optional steps) → record once → answer JSON.
  * Platform-free: doors only translate their events to a CallbackRequest and the answer back.
  */
-export function createPipeline({ limits, store, keys, authorize, answer, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
+export function createPipeline({ limits, store, keys, authorize, confirm, answer, logger = jsonLogger(), now = Date.now }: ReceiverDeps): Receiver {
   async function receive(request: CallbackRequest, budget: Budget, log: LogFields): Promise<UploadRecord> {
     const { signed, keyUrl } = await verifyCallback(request, keys);
     log.keyUrl = keyUrl;
@@ -56,6 +58,7 @@ export function createPipeline({ limits, store, keys, authorize, answer, logger 
       return stored;
     }
     log.uploader = uploader;
+    if (confirm) await confirm(fields, { budget, store });
     const result = await recordUpload(store, { record: callbackRecord(id, fields, uploader, now()), fingerprint }, budget);
     log.replayed = result.replayed;
     return result.record;
@@ -110,5 +113,5 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
 }
 
 function callbackRecord(id: string, fields: CallbackFields, uploader: string | null, receivedAt: number): UploadRecord {
-  return { id, source: 'callback', ...fields, uploader, receivedAt: new Date(receivedAt).toISOString() };
+  return { id, source: 'callback', ...fields, uploader, lastModified: null, metadata: {}, receivedAt: new Date(receivedAt).toISOString() };
 }

@@ -18,3 +18,10 @@ export interface StepContext {
  * `ticket` is the value of `x:ticket`, already taken out of the fields so it is never stored.
  */
 export type AuthorizeStep = (fields: CallbackFields, ticket: string | undefined, context: StepContext) => Promise<string | null>;
+
+/**
+ * Confirm that the upload the callback describes is there before it is recorded (confirm mode):
+ * returns when it is, refuses with a `CallbackError` when it is not (403) or cannot be told (503).
+ * Runs after authorize, within the same budget.
+ */
+export type ConfirmStep = (fields: CallbackFields, context: StepContext) => Promise<void>;

@@ -1,7 +1,9 @@
 /**
  * The local stack `npm run dev` starts, also used by the browser test: the OSS simulator, the
  * receiver (node:http, the configured store) trusting the simulator's callback key, and beside the
- * receiver the ticket route (development sign-in), the user's records and the upload page in web/.
+ * receiver the ticket route (development sign-in), the user's records, the upload page in web/ and
+ * `POST /oss/events`, where the simulator posts an OSS event for every object it creates, recorded
+ * as the reconcile function records them on Function Compute.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -10,6 +12,7 @@ import { loadConfig } from '../lib/config.js';
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../lib/credentials.js';
 import type { Logger } from '../lib/logger.js';
 import { startLocalServer, type LocalServer } from '../lib/platforms/node-http.js';
+import { OSS_EVENTS_PATH, ossEventRoute } from '../lib/reconcile/event-route.js';
 import { loadTicketConfig } from '../lib/tickets/config.js';
 import { ticketRoutes } from '../lib/tickets/local-routes.js';
 import { createTicketService } from '../lib/tickets/service.js';
@@ -49,11 +52,16 @@ async function freePort(): Promise<number> {
 
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const env = options.env ?? process.env;
+  const port = options.receiverPort === 0 ? await freePort() : (options.receiverPort ?? loadConfig({ PORT: env.PORT }).port);
+  const origin = `http://127.0.0.1:${port}`;
   // Browsers on the page's origin post to the simulator; a real bucket needs a CORS rule instead.
-  const sim = await startSimulator({ corsOrigins: ['*'], ...options.sim, ...(options.simLogger ? { logger: options.simLogger } : {}) });
+  const sim = await startSimulator({
+    corsOrigins: ['*'],
+    notifyUrl: `${origin}${OSS_EVENTS_PATH}`,
+    ...options.sim,
+    ...(options.simLogger ? { logger: options.simLogger } : {}),
+  });
   try {
-    const port = options.receiverPort === 0 ? await freePort() : (options.receiverPort ?? loadConfig({ PORT: env.PORT }).port);
-    const origin = `http://127.0.0.1:${port}`;
     // A fresh ticket key per run unless one is configured: tickets live minutes, a restart may forget them.
     const ticketKeys = env.OSS_TICKET_KEYS || JSON.stringify({ dev: randomBytes(32).toString('base64url') });
     const receiverEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), OSS_CALLBACK_TRUSTED_KEYS: options.sim.trustedKeysOut, OSS_TICKET_KEYS: ticketKeys };
@@ -71,12 +79,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const receiver = await startLocalServer({
       config: loadConfig(receiverEnv),
       ...(options.logger ? { logger: options.logger } : {}),
-      routes: (store) =>
-        ticketRoutes({
+      routes: (store) => {
+        const events = ossEventRoute(store);
+        const tickets = ticketRoutes({
           tickets: createTicketService({ config: ticketConfig, credentials: () => credentials, ...(options.logger ? { logger: options.logger } : {}) }),
           store,
           webRoot: WEB_ROOT,
-        }),
+        });
+        return (request) => events(request) ?? tickets(request);
+      },
     });
     return {
       sim,

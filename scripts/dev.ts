@@ -12,8 +12,9 @@ import { startDevStack } from './dev-stack.js';
 
 const USAGE = `Usage: npm run dev -- [options]
 
-Starts the OSS simulator and the callback receiver, wired together, with the upload-ticket route and
-an upload page beside the receiver, and prints how to upload.
+Starts the OSS simulator and the callback receiver, wired together, with the upload-ticket route, an
+upload page and the OSS events route (POST /oss/events, the simulator's --notify-url) beside the
+receiver, and prints how to upload.
 
 Receiver:
   --receiver-port N         port of the receiver and the page (default $PORT or 9000)
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
 OSS simulator  ${sim.url}  (bucket ${sim.bucket}, objects in ${options.dataDir})
 receiver       ${receiver.url}  (store ${receiver.store.description}, trusts ${options.trustedKeysOut})
 upload page    ${pageUrl}  (sign in as any development user; POST /tickets issues the forms)
+OSS events     ${receiver.url}/oss/events  (the simulator posts one for every object; each is recorded, and its callback replaces that record)
 
 Upload with a callback from Node:
 

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../cli/main.js';
 import { callbackBodyTemplate, type BodyType } from '../lib/protocol/templates.js';
+import { RECONCILE_SAMPLE_EVENTS } from '../lib/reconcile/sample-events.js';
 import { ROOT } from './functions-bundle.js';
 
 export const DEV_KEY = { privateKey: join(ROOT, 'test/dev-key/private.pem'), keyUrl: 'https://oss-callback.dev.invalid/dev-key.pem' };
@@ -64,10 +65,10 @@ async function sign(args: string[]): Promise<Buffer> {
 }
 
 export async function writeEvents(dir = EVENTS_DIR): Promise<string[]> {
+  // The folders it writes, not events/ itself: the README there is written by hand.
+  for (const folder of [...Object.keys(DOORS), 'reconcile']) rmSync(join(dir, folder), { recursive: true, force: true });
   const written: string[] = [];
   for (const [door, extension] of Object.entries(DOORS)) {
-    // Each door's folder is made anew; what sits beside them (events/README.md) stays.
-    rmSync(join(dir, door), { recursive: true, force: true });
     mkdirSync(join(dir, door), { recursive: true });
     for (const [upload, uploadValues] of Object.entries(UPLOADS)) {
       for (const type of ['form', 'json'] as const) {
@@ -87,6 +88,12 @@ export async function writeEvents(dir = EVENTS_DIR): Promise<string[]> {
         written.push(file);
       }
     }
+  }
+  mkdirSync(join(dir, 'reconcile'), { recursive: true });
+  for (const [name, event] of Object.entries(RECONCILE_SAMPLE_EVENTS)) {
+    const file = join(dir, 'reconcile', name);
+    writeFileSync(file, `${JSON.stringify(event, null, 2)}\n`);
+    written.push(file);
   }
   return written;
 }

@@ -2,6 +2,7 @@ import { deliverCallback } from './deliver-callback.js';
 import type { CallbackInput } from './callback-input.js';
 import type { OssAnswer, OssRequest, SimContext } from './context.js';
 import { readImageInfo } from './image-info.js';
+import { objectCreatedEvent } from './notify-created.js';
 import { OssError } from './oss-error.js';
 import type { StoredObject } from './object-store.js';
 import { renderBody, type UploadFacts } from './render-body.js';
@@ -16,7 +17,9 @@ export function uploadHeaders(object: StoredObject): Record<string, string> {
 /**
  * The answer to an upload that is already stored: the operation's own answer when there is no
  * callback; otherwise OSS's call to the receiver, relayed as 200 when it answers well and 203
- * `CallbackFailed` when not. The object stays stored either way.
+ * `CallbackFailed` when not. The object stays stored either way. With `--notify-url`, the
+ * ObjectCreated event goes out first (awaited, so its record is there when the callback comes;
+ * on OSS the two race).
  */
 export async function answerUpload(
   ctx: SimContext,
@@ -26,6 +29,7 @@ export async function answerUpload(
   callback: CallbackInput | undefined,
   plain: OssAnswer,
 ): Promise<OssAnswer & { callback?: string }> {
+  await ctx.notify?.(objectCreatedEvent(ctx.bucket, request, object, operation));
   if (!callback || callback.param.urls.length === 0) return plain;
   const facts: UploadFacts = {
     bucket: ctx.bucket,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CallbackKey } from './callback-key.js';
+import type { Notify } from './notify-created.js';
 import type { ObjectStore } from './object-store.js';
 import { ossErrors } from './oss-error.js';
 import type { AccessKeyPair, QueryParam } from './request-auth.js';
@@ -25,6 +26,8 @@ export interface SimContext {
   keyUrl: string;
   callbackTimeoutMs: number;
   hostId: string;
+  /** Posts an OSS ObjectCreated event for every object created (`--notify-url`). */
+  notify: Notify | undefined;
 }
 
 export interface OssRequest {

@@ -120,6 +120,17 @@ export class ObjectStore {
     return readJson<StoredObject>(join(this.#objects, `${keyId(key)}.json`));
   }
 
+  /** Every object, in key order: UTF-8 byte order, as OSS lists. */
+  async list(): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    for (const file of await readdir(this.#objects)) {
+      // An object deleted after readdir is simply not listed.
+      const object = file.endsWith('.json') ? await readJson<StoredObject>(join(this.#objects, file)) : undefined;
+      if (object) objects.push(object);
+    }
+    return objects.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
   read(key: string): Readable {
     return createReadStream(this.dataPath(key));
   }

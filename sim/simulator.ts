@@ -6,13 +6,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { loadOrCreateCallbackKey, writeTrustedKeys } from './callback-key.js';
-import { RESERVED_PREFIX, checkObjectKey, hasQuery, type OssAnswer, type OssRequest, type SimContext } from './context.js';
+import { RESERVED_PREFIX, checkObjectKey, hasQuery, queryParam, type OssAnswer, type OssRequest, type SimContext } from './context.js';
 import { corsHeaders, corsPreflight } from './cors.js';
 import { CALLBACK_TIMEOUT_MS } from './deliver-callback.js';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, uploadPart } from './multipart.js';
+import { eventNotifier } from './notify-created.js';
 import { ObjectStore } from './object-store.js';
 import { deleteObject, getObject, headObject } from './object-reads.js';
 import { OssError, ossErrors } from './oss-error.js';
+import { listObjectsV2 } from './list-objects.js';
 import { postObject } from './post-object.js';
 import { putObject } from './put-object.js';
 import { authenticate, type AccessKeyPair, type QueryParam } from './request-auth.js';
@@ -31,6 +33,8 @@ export interface SimulatorOptions {
   callbackTimeoutMs?: number;
   /** Origins a bucket CORS rule lets browsers upload from (`*` for any); none by default, as on OSS. */
   corsOrigins?: readonly string[];
+  /** POST a Function Compute OSS-trigger event here for every object created (Put, Post, CompleteMultipartUpload). */
+  notifyUrl?: string;
   logger?: Logger;
 }
 
@@ -55,8 +59,11 @@ type Handler = (ctx: SimContext, request: OssRequest) => Promise<OssAnswer>;
 /** Which operation a request is, by method, path and sub-resource, as OSS routes it. */
 function route(request: OssRequest): Handler | undefined {
   const { method, key } = request;
-  if (!key) return method === 'POST' && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '') ? postObject : undefined;
   const is = (name: string) => hasQuery(request, name);
+  if (!key) {
+    if (method === 'POST' && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '')) return postObject;
+    return method === 'GET' && queryParam(request, 'list-type') === '2' ? listObjectsV2 : undefined;
+  }
   switch (method) {
     case 'PUT':
       if (is('uploadId') && is('partNumber')) return uploadPart;
@@ -198,6 +205,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     keyUrl,
     callbackTimeoutMs: options.callbackTimeoutMs ?? CALLBACK_TIMEOUT_MS,
     hostId: authority,
+    notify: options.notifyUrl ? eventNotifier(options.notifyUrl, logger) : undefined,
   };
   if (options.trustedKeysOut) await writeTrustedKeys(options.trustedKeysOut, keyUrl, callbackKey.publicPem);
   return {

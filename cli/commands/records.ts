@@ -1,5 +1,5 @@
 import type { ListQuery } from '../../lib/store/port.js';
-import type { UploadRecord } from '../../lib/store/record.js';
+import { RECORD_SOURCES, type RecordSource, type UploadRecord } from '../../lib/store/record.js';
 import { EXIT, UsageError, parseCommandArgs, wholeNumberOption, type Command } from '../args.js';
 import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
 
@@ -8,7 +8,7 @@ const MAX_LIMIT = 10_000;
 
 export const command: Command = {
   summary: 'list stored upload records, newest first',
-  usage: `Usage: oss-callback records [--json] [--store URI] [--bucket B [--prefix P]] [--var x:name=value] [--uploader U] [--limit N]
+  usage: `Usage: oss-callback records [--json] [--store URI] [--bucket B [--prefix P]] [--var x:name=value] [--uploader U] [--source S] [--limit N]
 
 Lists the stored upload records, newest first. Filters combine: every one given must hold.
 
@@ -18,6 +18,8 @@ ${STORE_OPTION_HELP}
   --prefix P       whose object key starts with P (needs --bucket)
   --var NAME=VALUE whose custom variable NAME has VALUE, e.g. --var x:uid=42
   --uploader U     uploaded with a ticket issued to U
+  --source S       where the record came from: callback (OSS's callback), reconcile (a listing
+                   of the bucket, oss-callback reconcile) or event (an OSS ObjectCreated event)
   --limit N        at most N records (default ${DEFAULT_LIMIT}, up to ${MAX_LIMIT})
   --json           a JSON array of the records instead of a table
 `,
@@ -31,6 +33,7 @@ ${STORE_OPTION_HELP}
         prefix: { type: 'string' },
         var: { type: 'string' },
         uploader: { type: 'string' },
+        source: { type: 'string' },
         limit: { type: 'string' },
       },
       false,
@@ -48,13 +51,17 @@ ${STORE_OPTION_HELP}
   },
 };
 
-function listQuery(values: { bucket?: string; prefix?: string; var?: string; uploader?: string; limit?: string }): ListQuery {
+function listQuery(values: { bucket?: string; prefix?: string; var?: string; uploader?: string; source?: string; limit?: string }): ListQuery {
   const limit = wholeNumberOption(values.limit, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
   if (values.prefix !== undefined && values.bucket === undefined) throw new UsageError('--prefix needs --bucket');
   const query: ListQuery = { limit };
   if (values.bucket !== undefined) query.bucket = values.bucket;
   if (values.prefix !== undefined) query.prefix = values.prefix;
   if (values.uploader !== undefined) query.uploader = values.uploader;
+  if (values.source !== undefined) {
+    if (!(RECORD_SOURCES as readonly string[]).includes(values.source)) throw new UsageError(`--source must be one of ${RECORD_SOURCES.join(', ')}`);
+    query.source = values.source as RecordSource;
+  }
   if (values.var !== undefined) {
     const equals = values.var.indexOf('=');
     if (equals < 1) throw new UsageError('--var takes NAME=VALUE, e.g. --var x:uid=42');
@@ -65,6 +72,7 @@ function listQuery(values: { bucket?: string; prefix?: string; var?: string; upl
 
 const COLUMNS: [string, (record: UploadRecord) => string][] = [
   ['RECEIVED', (record) => record.receivedAt],
+  ['SOURCE', (record) => record.source],
   ['BUCKET', (record) => record.bucket],
   ['OBJECT', (record) => record.object],
   ['SIZE', (record) => (record.size === null ? '-' : String(record.size))],

@@ -18,6 +18,8 @@ export const SIM_USAGE_OPTIONS = `  --port N                  port to listen on 
   --cors-origin ORIGIN      let browser pages on ORIGIN upload (a bucket CORS rule; repeat it
                             for more origins, * for any; default none, as on OSS)
   --callback-timeout-ms N   how long each callback URL gets (default ${SIM_DEFAULTS.callbackTimeoutMs}, as on OSS)
+  --notify-url URL          POST an OSS ObjectCreated event, as Function Compute's OSS trigger hands it to
+                            a function, for every object created (before its callback); default none
 `;
 
 export const SIM_ARGS = {
@@ -31,6 +33,7 @@ export const SIM_ARGS = {
   'security-token': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'callback-timeout-ms': { type: 'string' },
+  'notify-url': { type: 'string' },
 } as const;
 
 type SimValues = { [name in keyof typeof SIM_ARGS]?: string | string[] | boolean | undefined };
@@ -44,6 +47,8 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
   if ((accessKeyId === undefined) !== (accessKeySecret === undefined)) throw new UsageError('--access-key-id and --access-key-secret go together');
   if (securityToken !== undefined && accessKeyId === undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
   const dataDir = values.data ?? SIM_DEFAULTS.data;
+  const notifyUrl = values['notify-url'];
+  if (notifyUrl !== undefined && !/^https?:\/\/[^/]/.test(notifyUrl)) throw new UsageError('--notify-url must be an http(s) URL');
   return {
     dataDir,
     bucket: values.bucket ?? SIM_DEFAULTS.bucket,
@@ -52,6 +57,7 @@ export function simulatorOptions(parsed: SimValues): SimulatorOptions & { truste
     trustedKeysOut: values['trusted-keys-out'] ?? join(dataDir, 'trusted-keys.json'),
     callbackTimeoutMs: wholeNumberOption(values['callback-timeout-ms'], 'callback-timeout-ms', SIM_DEFAULTS.callbackTimeoutMs, 1, 60_000),
     ...(values['cors-origin'] ? { corsOrigins: values['cors-origin'] } : {}),
+    ...(notifyUrl !== undefined ? { notifyUrl } : {}),
     ...(accessKeyId !== undefined && accessKeySecret !== undefined
       ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken !== undefined ? { securityToken } : {}) } }
       : {}),
@@ -91,9 +97,10 @@ export const command: Command = {
 
 A local stand-in for one OSS bucket, for trying uploads with callbacks without a cloud account. The
 unmodified ali-oss client talks to it (PutObject, PostObject forms, multipart uploads, GetObject,
-HeadObject, DeleteObject); after each upload with a callback it calls the callbackUrl, signed as OSS
-signs, with its own key. It serves that key's public half and writes a trusted-keys file for the
-receiver, so 'OSS_CALLBACK_TRUSTED_KEYS=<file> oss-callback serve' accepts its callbacks.
+HeadObject, DeleteObject, ListObjectsV2); after each upload with a callback it calls the
+callbackUrl, signed as OSS signs, with its own key. It serves that key's public half and writes a
+trusted-keys file for the receiver, so 'OSS_CALLBACK_TRUSTED_KEYS=<file> oss-callback serve' accepts
+its callbacks.
 
 Unlike OSS it calls back private and loopback addresses, and it never reports a VPC id.
 

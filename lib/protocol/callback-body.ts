@@ -1,5 +1,6 @@
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
 import { CallbackError } from '../errors.js';
+import { setOwnField } from '../own-field.js';
 import type { ImageInfo, UploadRecord } from '../store/record.js';
 import { firstRepeatedKey } from './json-repeated-key.js';
 import { percentDecodePath } from './string-to-sign.js';
@@ -10,7 +11,7 @@ import { CONTENT_TYPES } from './templates.js';
  * recommended templates use (protocol note §2); every other field is kept in `vars` under its own
  * name. Only called after the signature holds: the bytes are decoded here, never before.
  */
-export type CallbackFields = Omit<UploadRecord, 'id' | 'source' | 'uploader' | 'receivedAt'>;
+export type CallbackFields = Omit<UploadRecord, 'id' | 'source' | 'uploader' | 'receivedAt' | 'lastModified' | 'metadata'>;
 
 const TEXT_FIELDS = ['bucket', 'object', 'etag', 'mimeType', 'contentMd5', 'operation', 'reqId', 'clientIp', 'vpcId'] as const;
 const IMAGE_FIELDS = { height: 'imageInfo.height', width: 'imageInfo.width', format: 'imageInfo.format' } as const;
@@ -121,8 +122,7 @@ function toFields(raw: Raw): CallbackFields {
   };
   const vars: Record<string, string> = {};
   for (const [name, value] of raw) {
-    // Defined, not assigned: a field named __proto__ is kept as a field instead of setting the prototype.
-    if (!SYSTEM_NAMES.has(name)) Object.defineProperty(vars, name, { value: value ?? '', enumerable: true, writable: true, configurable: true });
+    if (!SYSTEM_NAMES.has(name)) setOwnField(vars, name, value ?? '');
   }
   return {
     bucket: required('bucket'),

@@ -27,8 +27,15 @@ export interface UploadRecord {
   clientIp: string | null;
   vpcId: string | null;
   image: ImageInfo | null;
-  /** Every template field that is not a system variable, under the name the template gave it. */
+  /** Every template field that is not a system variable, under the name the template gave it; callbacks only. */
   vars: Record<string, string>;
+  /**
+   * ISO 8601, when OSS last modified the object: HeadObject's Last-Modified, or an event's time. Null
+   * in a callback's record: OSS's callback variables do not carry it.
+   */
+  lastModified: string | null;
+  /** User metadata (`x-oss-meta-<name>`, keyed by `<name>`) from HeadObject or an event; {} for a callback. */
+  metadata: Record<string, string>;
   /** Who the upload ticket was issued to, when tickets are required; otherwise null. */
   uploader: string | null;
   /** ISO 8601, when the record was first made (the callback received, the object listed, the event). */

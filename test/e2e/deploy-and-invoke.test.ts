@@ -4,12 +4,16 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import OSS from 'ali-oss';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
 import { tablestoreClients } from '../../lib/store/tablestore-client.js';
+import { openTablestoreStore } from '../../lib/store/tablestore.js';
 import { LIST_INDEX } from '../../lib/store/tablestore-layout.js';
+import { uploadId } from '../../lib/store/upload-id.js';
 import { bundleFunction } from '../../scripts/functions-bundle.js';
+import { startSimulator, type Simulator } from '../../sim/simulator.js';
 import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { unzipTo, zipEntries } from '../support/zip-entries.js';
@@ -81,8 +85,8 @@ async function packageStage(stage: string, deployEnv: Record<string, string>) {
   const result = await sh('npx', ['osls', 'package', '--stage', stage, '--package', out], cleanEnv(deployEnv));
   expect(result.code, result.stderr).toBe(0);
   const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  const zips = { callback: join(out, 'callback.zip'), ticket: join(out, 'ticket.zip') };
-  return { zips, files: { callback: zipEntries(zips.callback).sort(), ticket: zipEntries(zips.ticket).sort() }, resources: template.Resources };
+  const zips = { callback: join(out, 'callback.zip'), ticket: join(out, 'ticket.zip'), reconcile: join(out, 'reconcile.zip') };
+  return { zips, files: { callback: zipEntries(zips.callback).sort(), ticket: zipEntries(zips.ticket).sort(), reconcile: zipEntries(zips.reconcile).sort() }, resources: template.Resources };
 }
 
 /** A zip's handler module, unpacked as Lambda unpacks it, loaded as Lambda loads it. */
@@ -320,4 +324,98 @@ describe('s.yaml’s pre-deploy store init, run as Serverless Devs runs it (sh -
     );
     expectRecorded(invoked, { operation: 'PutObject', vars: { 'x:uid': '42' } });
   }, 120_000);
+});
+
+// osls builds in the project's .esbuild folder, so every osls run stays in this file, one at a time.
+describe('the reconcile function, packaged and invoked locally', () => {
+  const bucket = 'invoke-bucket';
+  const pair = { accessKeyId: 'LTAI-invoke', accessKeySecret: 'invoke-secret' };
+  let sim: Simulator;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ dataDir: join(dir, 'reconcile-oss'), bucket, credentials: pair });
+    const client = new OSS({ endpoint: sim.url, cname: true, bucket, ...pair });
+    for (const key of ['a.txt', 'b.txt']) await client.put(key, Buffer.from(key));
+  });
+  afterAll(async () => sim?.close());
+
+  it('ships in a zip of its own, run hourly by an EventBridge rule, under a role of its own', async () => {
+    const { zips, files, resources } = await packaged('dev');
+    expect(files.reconcile).toContain('functions/reconcile-lambda.js');
+    expect(files.reconcile.filter((file) => /^functions\/(callback|ticket)\.js$/.test(file))).toEqual([]);
+    expect(files.callback).not.toContain('functions/reconcile-lambda.js');
+    expect(typeof (await handlerModule(zips.reconcile, 'functions/reconcile-lambda.lambda')).lambda).toBe('function');
+    expect(resources.ReconcileLambdaFunction!.Properties).toMatchObject({ Handler: 'functions/reconcile-lambda.lambda', Role: { 'Fn::GetAtt': ['ReconcileRole', 'Arn'] } });
+    const rules = Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
+    expect(rules.map((rule) => [rule.Properties.ScheduleExpression, rule.Properties.Targets[0].Arn])).toEqual([['rate(1 hour)', { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] }]]);
+    expect(actionsOf(resources, 'ReconcileRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  }, 120_000);
+
+  /** The scheduled run's settings: the simulator's bucket, no grace (the uploads are seconds old), a read-only key. */
+  const window = () => ({
+    OSS_CALLBACK_BUCKETS: bucket,
+    OSS_REGION: 'cn-hangzhou',
+    OSS_ENDPOINT: sim.url,
+    OSS_RECONCILE_GRACE: '0s',
+    OSS_ACCESS_KEY_ID: pair.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: pair.accessKeySecret,
+  });
+  /** What the handler returned: the last pretty-printed JSON array the command wrote (log lines come before). */
+  const returned = (stdout: string) => JSON.parse(stdout.slice(stdout.lastIndexOf('\n[\n'))) as unknown;
+
+  it('npx osls invoke local -f reconcile -p events/reconcile/lambda-schedule.json lists the bucket and records what it found', async () => {
+    const settings = Object.entries({ ...window(), UPLOAD_STORE: 'memory:' }).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+    const result = await sh('npx', ['osls', 'invoke', 'local', '-f', 'reconcile', '-p', 'events/reconcile/lambda-schedule.json', ...settings]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(returned(result.stdout)).toEqual([expect.objectContaining({ bucket, listed: 2, recorded: 2, failed: 0 })]);
+  }, 120_000);
+
+  describe('Function Compute’s bundle, recording into Tablestore', () => {
+    const credentials = { accessKeyId: 'LTAI5tExampleInvoker', accessKeySecret: 'invoker-secret' };
+    let server: TablestoreServer;
+    let env: NodeJS.ProcessEnv;
+    const id = uploadId({ bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, 'unused');
+    const stored = async () => {
+      const store = await openTablestoreStore('uploads', 'upload_records', { endpoint: server.endpoint, aliyunCredentials: () => credentials });
+      try {
+        return (await store.get(id))?.record;
+      } finally {
+        await store.close();
+      }
+    };
+
+    beforeAll(async () => {
+      server = await startTablestoreServer({ instance: 'uploads', credentials: [credentials] });
+      const init = await openTablestoreStore('uploads', 'upload_records', { endpoint: server.endpoint, aliyunCredentials: () => credentials });
+      await init.init();
+      await init.close();
+      env = cleanEnv({
+        UPLOAD_STORE: 'tablestore:uploads/upload_records',
+        TABLESTORE_ENDPOINT: server.endpoint,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+      });
+    });
+    afterAll(async () => server?.close());
+
+    it('npm run invoke:reconcile -- events/reconcile/fc3-oss-put-object.json records the upload; the callback sample for it then replaces that record', async () => {
+      const event = await sh('npm', ['run', '--silent', 'invoke:reconcile', '--', 'events/reconcile/fc3-oss-put-object.json'], env);
+      expect(event.code, event.stderr).toBe(0);
+      expect(returned(event.stdout)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', outcome: 'recorded' }]);
+      expect(await stored()).toMatchObject({ source: 'event', reqId: '66399AA5000000003334673E' });
+
+      const callback = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-form.json'], { ...env, OSS_CALLBACK_TRUSTED_KEYS: join(ROOT, 'test/dev-key/trusted-keys.json') });
+      expect(callback.code, callback.stderr).toBe(0);
+      expect(await stored()).toMatchObject({ source: 'callback', reqId: '66399AA5000000003334673E', vars: { 'x:uid': '42' } });
+    }, 120_000);
+
+    it('npm run invoke:reconcile -- events/reconcile/fc3-timer.json runs the scheduled reconcile, or exits 1 saying what is missing', async () => {
+      const missing = await sh('npm', ['run', '--silent', 'invoke:reconcile', '--', 'events/reconcile/fc3-timer.json'], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('the scheduled reconcile needs OSS_CALLBACK_BUCKETS');
+      const scheduled = await sh('npm', ['run', '--silent', 'invoke:reconcile', '--', 'events/reconcile/fc3-timer.json'], { ...env, ...window() });
+      expect(scheduled.code, scheduled.stderr).toBe(0);
+      expect(returned(scheduled.stdout)).toEqual([expect.objectContaining({ bucket, listed: 2, recorded: 2, failed: 0 })]);
+    }, 120_000);
+  });
 });

@@ -11,7 +11,7 @@ export interface CliRun {
 }
 
 /** Run `oss-callback <argv>` in-process through cli/main.ts, with stdin, env and output captured. */
-export async function runCli(argv: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runCli(argv: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv; stderrIsTTY?: boolean } = {}): Promise<CliRun> {
   const out: Buffer[] = [];
   const err: string[] = [];
   const io: CommandIo = {
@@ -19,6 +19,7 @@ export async function runCli(argv: string[], options: { stdin?: Buffer | string;
     stderr: (text) => void err.push(text),
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     env: options.env ?? {},
+    stderrIsTTY: options.stderrIsTTY ?? false,
   };
   const code = await main(argv, io);
   const stdoutBytes = Buffer.concat(out);

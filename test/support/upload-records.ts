@@ -24,6 +24,8 @@ export function uploadRecord(overrides: Partial<UploadRecord> = {}): UploadRecor
     image: { width: 640, height: 480, format: 'jpg' },
     vars: { 'x:uid': '42', 'x:album': 'holiday' },
     uploader: 'alice',
+    lastModified: null,
+    metadata: {},
     receivedAt: '2026-08-01T10:00:00.000Z',
     ...overrides,
   };

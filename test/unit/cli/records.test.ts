@@ -20,7 +20,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = { UPLOAD_STORE: `sql
 const records = [
   uploadRecord({ id: 'r1', object: 'users/42/a.jpg', receivedAt: '2026-08-01T10:01:00.000Z', vars: { 'x:uid': '42' } }),
   uploadRecord({ id: 'r2', object: 'users/7/b.jpg', receivedAt: '2026-08-01T10:02:00.000Z', vars: { 'x:uid': '7' }, uploader: 'bob' }),
-  uploadRecord({ id: 'r3', bucket: 'docs', object: 'evil\u001b[31m.txt', receivedAt: '2026-08-01T10:03:00.000Z', vars: {}, size: null, uploader: null }),
+  uploadRecord({ id: 'r3', source: 'reconcile', bucket: 'docs', object: 'evil\u001b[31m.txt', receivedAt: '2026-08-01T10:03:00.000Z', vars: {}, size: null, uploader: null }),
 ];
 
 beforeAll(async () => {
@@ -34,13 +34,14 @@ describe('oss-callback records', () => {
     const { code, stdout } = await cli(['records']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^RECEIVED\s+BUCKET\s+OBJECT\s+SIZE\s+UPLOADER\s+VARS\s+ID$/);
+    expect(lines[0]).toMatch(/^RECEIVED\s+SOURCE\s+BUCKET\s+OBJECT\s+SIZE\s+UPLOADER\s+VARS\s+ID$/);
     expect(lines.slice(1).map((line) => line.split(/\s+/).at(-1))).toEqual(['r3', 'r2', 'r1']);
     expect(lines[1]).toContain('evil\\u001b[31m.txt');
-    expect(lines[2]).toMatch(/photos\s+users\/7\/b\.jpg\s+1024\s+bob\s+x:uid=7\s+r2$/);
+    expect(lines[1]).toMatch(/^\S+\s+reconcile\s+docs\s/);
+    expect(lines[2]).toMatch(/callback\s+photos\s+users\/7\/b\.jpg\s+1024\s+bob\s+x:uid=7\s+r2$/);
   });
 
-  it('prints JSON with --json and filters by bucket, prefix, variable, uploader and limit', async () => {
+  it('prints JSON with --json and filters by bucket, prefix, variable, uploader, source and limit', async () => {
     const ids = async (...argv: string[]) => {
       const { code, stdout } = await cli(['records', '--json', ...argv]);
       expect(code).toBe(0);
@@ -50,6 +51,9 @@ describe('oss-callback records', () => {
     expect(await ids('--bucket', 'photos', '--prefix', 'users/42/')).toEqual(['r1']);
     expect(await ids('--var', 'x:uid=7')).toEqual(['r2']);
     expect(await ids('--uploader', 'bob')).toEqual(['r2']);
+    expect(await ids('--source', 'reconcile')).toEqual(['r3']);
+    expect(await ids('--source', 'callback')).toEqual(['r2', 'r1']);
+    expect(await ids('--source', 'event')).toEqual([]);
     expect(await ids('--limit', '2')).toEqual(['r3', 'r2']);
     expect(await ids('--store', 'memory:')).toEqual([]);
     const full = await cli(['records', '--json', '--limit', '1']);
@@ -68,6 +72,7 @@ describe('oss-callback records', () => {
     [['--limit'], '--limit needs a value'],
     [['--limit', '--json'], '--limit needs a value'],
     [['--json=yes'], '--json takes no value'],
+    [['--source', 'listing'], '--source must be one of callback, reconcile, event'],
     [['--bogus'], 'unknown option --bogus'],
   ])('refuses %j with one line naming the option, then where to read more', async (argv, message) => {
     const { code, stderr } = await cli(['records', ...argv]);

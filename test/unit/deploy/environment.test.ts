@@ -7,6 +7,7 @@ import { aliyunCredentialsFromEnv } from '../../../lib/credentials.js';
 import { openTablestoreStore } from '../../../lib/store/tablestore.js';
 import { loadTicketConfig } from '../../../lib/tickets/config.js';
 import { ROOT } from '../../../scripts/functions-bundle.js';
+import { outcome, reads } from '../../support/env-reads.js';
 
 /**
  * The environment the deploy files give each function, against the code that reads it: every
@@ -15,34 +16,6 @@ import { ROOT } from '../../../scripts/functions-bundle.js';
  * time) means what leaving it out means, and secrets come from the deploy shell, never the file.
  */
 type Env = Record<string, string>;
-
-/** The names a loader reads from the environment it is given, whatever it makes of them. */
-function reads(load: (env: NodeJS.ProcessEnv) => unknown, values: Env): Set<string> {
-  const names = new Set<string>();
-  const env = new Proxy(
-    { ...values },
-    {
-      get(target, name) {
-        if (typeof name === 'string') names.add(name);
-        return Reflect.get(target, name) as unknown;
-      },
-    },
-  );
-  try {
-    load(env);
-  } catch {
-    // A refusal still shows what was read on the way.
-  }
-  return names;
-}
-
-function outcome(load: (env: NodeJS.ProcessEnv) => unknown, env: Env): unknown {
-  try {
-    return { value: load(env) };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
 
 const KEYS = JSON.stringify({ k1: Buffer.alloc(32, 7).toString('base64') });
 const TICKET_BASE: Env = { OSS_BUCKET: 'photos', OSS_REGION: 'cn-hangzhou', OSS_CALLBACK_URL: 'https://callback.example.com/', OSS_TICKET_KEYS: KEYS };

@@ -59,11 +59,12 @@ describe('s.yaml', () => {
     await Promise.all([bundleFunction('callback-fc'), bundleFunction('ticket')]);
   }, 60_000);
 
-  it('is a Serverless Devs 3 project with two fc3 resources, the receiver and the ticket function', () => {
+  it('is a Serverless Devs 3 project with three fc3 resources, the receiver, the ticket function and the reconcile function', () => {
     expect(document.edition).toBe('3.0.0');
     expect(Object.entries(document.resources).map(([name, resource]) => [name, resource.component])).toEqual([
       ['callback', 'fc3'],
       ['ticket', 'fc3'],
+      ['reconcile', 'fc3'],
     ]);
     expect(ticket.functionName).not.toBe(callback.functionName);
   });

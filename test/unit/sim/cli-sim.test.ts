@@ -21,6 +21,11 @@ describe('oss-callback sim options', () => {
     expect(() => options(['--access-key-id', 'id'])).toThrow(UsageError);
   });
 
+  it('takes an http(s) URL to post object-created events to', () => {
+    expect(options(['--notify-url', 'http://127.0.0.1:9000/oss/events']).notifyUrl).toBe('http://127.0.0.1:9000/oss/events');
+    expect(() => options(['--notify-url', 'localhost:9000'])).toThrow('--notify-url must be an http(s) URL');
+  });
+
   it('refuses a port that is not one', () => {
     expect(() => options(['--port', '70000'])).toThrow(UsageError);
     expect(() => options(['--callback-timeout-ms', 'soon'])).toThrow(UsageError);

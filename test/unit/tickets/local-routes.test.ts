@@ -19,7 +19,7 @@ const config = loadTicketConfig({
 });
 
 function record(id: string, uploader: string | null): UploadRecord {
-  return { id, source: 'callback', bucket: 'photos', object: `uploads/${uploader}/${id}`, etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null, vars: {}, uploader, receivedAt: `2025-06-01T12:00:0${id}.000Z` };
+  return { id, source: 'callback', bucket: 'photos', object: `uploads/${uploader}/${id}`, etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null, operation: null, reqId: id, clientIp: null, vpcId: null, image: null, vars: {}, uploader, lastModified: null, metadata: {}, receivedAt: `2025-06-01T12:00:0${id}.000Z` };
 }
 
 async function setup() {

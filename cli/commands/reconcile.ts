@@ -1,0 +1,165 @@
+import { DEFAULT_STORE } from '../../lib/config.js';
+import { createOssClient } from '../../lib/oss/client.js';
+import { READER_CREDENTIALS_HELP, readerCredentials } from '../../lib/oss/credentials.js';
+import { isBucketName, ossLocation, type OssLocation } from '../../lib/oss/location.js';
+import { parseDuration } from '../../lib/reconcile/duration.js';
+import { RECONCILE_DEFAULTS, reconcile, type ReconcileSummary } from '../../lib/reconcile/reconcile.js';
+import { EXIT, UsageError, parseCommandArgs, requireOption, type Command, type CommandIo } from '../args.js';
+import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
+
+const DEFAULTS = { since: '24h', grace: '2m' } as const;
+/** How often a terminal's progress line is redrawn. */
+const PROGRESS_EVERY_MS = 100;
+
+export const command: Command = {
+  summary: 'record the uploads whose callback never arrived, from a listing of the bucket',
+  usage: `Usage: oss-callback reconcile --bucket B [--prefix P] [--since ${DEFAULTS.since}] [--grace ${DEFAULTS.grace}] [--region R]
+                           [--endpoint URL] [--store URI] [--concurrency N] [--dry-run] [--json]
+
+OSS never retries a callback: an upload whose callback failed (203 CallbackFailed) is in the bucket
+and not in the table. This lists bucket B (ListObjectsV2) for objects last modified between now - SINCE
+and now - GRACE, skips those a record already holds (made by their callback, an OSS event or an
+earlier run), reads each other one with HeadObject and records it (source reconcile: size, ETag,
+content type, CRC-64, last-modified, user metadata). A record a callback made is never touched; a
+callback arriving later replaces this one. Run it again, or several at once: each upload still has
+one record.
+
+Options:
+  --bucket B         the bucket to list (required)
+  --prefix P         only keys that start with P
+  --since D          how far back to look (default ${DEFAULTS.since}); D is 90s, 2m, 24h, 7d or 1h30m
+  --grace D          leave out the last D (default ${DEFAULTS.grace}): those uploads' callbacks may still come
+  --region R         the bucket's region, cn-hangzhou (default: $OSS_REGION, or the region endpoint's)
+  --endpoint URL     a region endpoint (https://oss-cn-hangzhou-internal.aliyuncs.com), or one bucket's
+                     own address, used as it is: a custom domain, the simulator (http://127.0.0.1:9100)
+                     (default: $OSS_ENDPOINT, else https://B.oss-R.aliyuncs.com)
+${STORE_OPTION_HELP}
+  --concurrency N    objects read and recorded at once (default ${RECONCILE_DEFAULTS.concurrency})
+  --dry-run          list and read, write nothing; "recorded now" counts what would be recorded
+  --json             the summary as JSON on stdout
+
+Credentials (read-only: oss:ListObjects and oss:GetObject on the bucket): OSS_ACCESS_KEY_ID,
+OSS_ACCESS_KEY_SECRET and, for STS credentials, OSS_SESSION_TOKEN; else ALIBABA_CLOUD_ACCESS_KEY_ID,
+ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN.
+
+On a terminal it shows its progress on stderr; it ends with a summary (listed, already recorded,
+recorded now, gone, failed). Exit 0 when every object listed is accounted for; 1 when one failed, or
+when the bucket cannot be listed, the credentials are refused or the store cannot be read (nothing
+is written then); 2 for a usage error.
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        ...storeOption,
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
+        since: { type: 'string' },
+        grace: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        concurrency: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
+    const bucket = requireOption(values.bucket, 'bucket');
+    if (!isBucketName(bucket)) throw new UsageError(`--bucket "${bucket}" is not a bucket name (3-63 of a-z, 0-9 and -)`);
+    const since = duration(values.since ?? DEFAULTS.since, 'since');
+    const grace = duration(values.grace ?? DEFAULTS.grace, 'grace');
+    if (grace >= since) throw new UsageError('--grace must be shorter than --since, or the window is empty');
+    const concurrency = Number(values.concurrency ?? RECONCILE_DEFAULTS.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
+    const location = locationFrom(values, io.env);
+    const credentials = readerCredentials(io.env);
+    if (!credentials()) {
+      io.stderr(`oss-callback reconcile: no OSS credentials: ${READER_CREDENTIALS_HELP}\n`);
+      return EXIT.refused;
+    }
+
+    const store = await openStoreFor(values.store, io.env).catch((error: unknown) => {
+      throw new Error(`cannot open the store ${values.store || io.env.UPLOAD_STORE || DEFAULT_STORE}: ${(error as Error).message}`, { cause: error });
+    });
+    const oss = createOssClient({ location, credentials });
+    const progress = io.stderrIsTTY ? progressLine(io) : undefined;
+    try {
+      const now = Date.now();
+      const summary = await reconcile({
+        store,
+        oss,
+        bucket,
+        ...(values.prefix ? { prefix: values.prefix } : {}),
+        from: new Date(now - since),
+        to: new Date(now - grace),
+        dryRun: values['dry-run'] ?? false,
+        concurrency,
+        ...(progress ? { onProgress: progress.update } : {}),
+      });
+      progress?.done();
+      io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : report(summary));
+      return summary.failed === 0 ? EXIT.ok : EXIT.refused;
+    } finally {
+      progress?.done();
+      oss.close();
+      await store.close();
+    }
+  },
+};
+
+function duration(text: string, name: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
+  }
+}
+
+function locationFrom(values: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv): OssLocation {
+  try {
+    return ossLocation(
+      { region: values.region ?? env.OSS_REGION, endpoint: values.endpoint ?? env.OSS_ENDPOINT },
+      { region: '--region (or OSS_REGION)', endpoint: '--endpoint (or OSS_ENDPOINT)' },
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** One line on stderr, redrawn in place as objects settle, at most every PROGRESS_EVERY_MS; the last counts when done. */
+function progressLine(io: CommandIo) {
+  let drawnAt = 0;
+  let latest: ReconcileSummary | undefined;
+  const draw = (summary: ReconcileSummary) =>
+    io.stderr(`\r\x1b[Klisted ${summary.listed}, already recorded ${summary.alreadyRecorded}, recorded ${summary.recorded}, gone ${summary.gone}, failed ${summary.failed}`);
+  return {
+    update(summary: ReconcileSummary) {
+      latest = summary;
+      if (Date.now() - drawnAt < PROGRESS_EVERY_MS) return;
+      drawnAt = Date.now();
+      draw(summary);
+    },
+    done() {
+      if (!latest) return;
+      draw(latest);
+      io.stderr('\n');
+      latest = undefined;
+    },
+  };
+}
+
+function report(summary: ReconcileSummary): string {
+  const where = `bucket ${summary.bucket}${summary.prefix ? `, keys under ${summary.prefix}` : ''}`;
+  const rows: [string, number][] = [
+    ['listed', summary.listed],
+    ['already recorded', summary.alreadyRecorded],
+    [summary.dryRun ? 'would record' : 'recorded now', summary.recorded],
+    ['gone', summary.gone],
+    ['failed', summary.failed],
+  ];
+  const lines = [`${summary.dryRun ? 'dry run, nothing written: ' : ''}${where}, last modified ${summary.from} to ${summary.to}`];
+  for (const [label, count] of rows) lines.push(`${label.padEnd(17)}${String(count).padStart(6)}`);
+  for (const failure of summary.failures) lines.push(`failed: ${JSON.stringify(failure.object)}: ${failure.error}`);
+  if (summary.failed > summary.failures.length) lines.push(`(${summary.failed - summary.failures.length} more failures not shown)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,8 @@
+/**
+ * Put `name: value` on a record of names chosen by others (template fields, metadata headers) as a
+ * field of its own: defined, not assigned, so a name such as `__proto__` stays a field instead of
+ * setting the prototype.
+ */
+export function setOwnField(target: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
