@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,9 +106,10 @@ export async function run(): Promise<BenchLine[]> {
   const dir = mkdtempSync(join(tmpdir(), 'oss-callback-bench-'));
   const trustedKeys = join(dir, 'trusted-keys.json');
   writeFileSync(trustedKeys, JSON.stringify({ [keyUrl]: publicKey.export({ type: 'spki', format: 'pem' }) }));
-  const config = loadConfig({ UPLOAD_STORE: `sqlite:${join(dir, 'ours.db')}`, OSS_CALLBACK_TRUSTED_KEYS: trustedKeys });
-  const logFile = createWriteStream(join(dir, 'callbacks.log'));
-  const ours = await startLocalServer({ config, port: 0, logger: jsonLogger('info', (line) => logFile.write(line)) });
+  const config = loadConfig({ UPLOAD_STORE: process.env.BENCH_STORE ?? `sqlite:${join(dir, 'ours.db')}`, OSS_CALLBACK_TRUSTED_KEYS: trustedKeys });
+  // The log goes where `npm start > callbacks.log` sends it: Node writes stdout to a file synchronously.
+  const logFile = openSync(join(dir, 'callbacks.log'), 'a');
+  const ours = await startLocalServer({ config, port: 0, logger: jsonLogger('info', (line) => writeSync(logFile, line)) });
   const minimal = minimalReceiver(createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), join(dir, 'minimal.db'));
   const bare = bareServer();
   const urls = { ours: ours.url, minimal: await listen(minimal), bare: await listen(bare) };
@@ -133,7 +134,7 @@ export async function run(): Promise<BenchLine[]> {
   }
   await ours.close();
   await Promise.all([minimal, bare].map((server) => new Promise((resolve) => server.close(resolve))));
-  logFile.end();
+  closeSync(logFile);
 
   const median = (name: keyof typeof rates) => percentile(rates[name], 50);
   const label = `local server, SQLite (${CONCURRENCY} in flight)`;

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
+import { groupCommit } from './group-commit.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { checkListQuery } from './list-query.js';
 
 /**
@@ -17,7 +19,8 @@ const BUSY_TIMEOUT_MS = 0;
 /**
  * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
  * row each in `upload_vars`, written by triggers within the statement that writes the record, so one
- * INSERT is the whole write (its own transaction) and listing by a variable never misses a record.
+ * INSERT is the whole write and listing by a variable never misses a record. The callbacks that
+ * arrive together share one transaction (group-commit.ts).
  * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
  * beside records.
  */
@@ -76,12 +79,15 @@ interface UploadRow {
 export class SqliteStore implements UploadStore {
   readonly description: string;
   readonly #db: Database.Database;
-  readonly #create: (upload: StoredUpload) => CreateOutcome;
+  readonly #create: (upload: StoredUpload) => Promise<CreateOutcome>;
   readonly #bind: (binding: Binding) => string;
   readonly #get: Database.Statement<[string], UploadRow>;
+  readonly #path: string;
+  #checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
+    this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.#db.pragma('journal_mode = WAL');
@@ -96,7 +102,7 @@ export class SqliteStore implements UploadStore {
         bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
       WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
     const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
-    this.#create = (upload) => {
+    const write = (upload: StoredUpload): CreateOutcome => {
       const { record } = upload;
       const { changes } = insert.run({
         id: record.id,
@@ -111,6 +117,12 @@ export class SqliteStore implements UploadStore {
       // Read back outside the write: a stored row is never deleted, only replaced by a callback's.
       return changes === 0 ? { created: false, existing: toUpload(select.get(record.id) as UploadRow) } : { created: true };
     };
+    // BEGIN IMMEDIATE: the write lock first, so a locked file fails the batch at once, before any row.
+    const writeAll = this.#db.transaction((uploads: StoredUpload[]) => uploads.map(write));
+    this.#create = groupCommit((uploads: StoredUpload[]) => {
+      this.#checkpointer ??= this.#startCheckpointer();
+      return this.#run(() => writeAll.immediate(uploads));
+    });
     this.#get = select;
 
     const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (@key, @value, @expiresAt) ON CONFLICT (key) DO NOTHING');
@@ -119,8 +131,8 @@ export class SqliteStore implements UploadStore {
     this.#bind = (binding) => (claimKey.run(binding).changes === 1 ? binding.value : (bound.get(binding.key) as { value: string }).value);
   }
 
-  async create(upload: StoredUpload): Promise<CreateOutcome> {
-    return this.#run(() => this.#create(upload));
+  create(upload: StoredUpload): Promise<CreateOutcome> {
+    return this.#create(upload);
   }
 
   async get(id: string): Promise<StoredUpload | undefined> {
@@ -172,7 +184,18 @@ export class SqliteStore implements UploadStore {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
+    // The last connection to close checkpoints what is left and removes the log.
     if (this.#db.open) this.#db.close();
+  }
+
+  /** Started with the first write: a store that only reads never needs one. */
+  #startCheckpointer(): Checkpointer | undefined {
+    if (this.#path === ':memory:') return undefined;
+    this.#db.pragma('wal_autocheckpoint = 0');
+    return startCheckpointer(this.#path, () => {
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    });
   }
 
   #migrate(): void {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -162,6 +162,21 @@ describe('SQLite store opening a version 1 file (claim, then complete)', () => {
     expect(await store.get('R2')).toBeUndefined();
     expect((await store.list({ variable: { name: 'x:uid', value: '42' } })).map((record) => record.id)).toEqual(['R1']);
     expect(await store.bind({ key: 'ticket:j1', value: 'other', expiresAt: 0 })).toBe('bound-object');
+    await store.close();
+  });
+});
+
+describe('SQLite store checkpoints', () => {
+  it('copies the write-ahead log into the file from a worker thread, not the connection that writes', async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    for (let i = 0; i < 100; i++) await store.create(storedUpload(uploadRecord({ id: `c${i}`, object: `o/${i}`, vars: { 'x:i': String(i) } })));
+    const before = statSync(path).size;
+    // The worker checkpoints every 500 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+
+    expect(statSync(path).size).toBeGreaterThan(before);
+    expect((await store.list({ variable: { name: 'x:i', value: '99' } })).map((record) => record.id)).toEqual(['c99']);
     await store.close();
   });
 });
