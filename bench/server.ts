@@ -7,15 +7,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../lib/config.js';
 import type { CallbackRequest } from '../lib/exchange.js';
-import { jsonLogger } from '../lib/logger.js';
+import { jsonLogger, linesPerTurn } from '../lib/logger.js';
 import { startLocalServer } from '../lib/platforms/node-http.js';
 import { signedCallback } from '../lib/protocol/sign.js';
 import { percentile, type BenchLine } from './report.js';
 
 const CONCURRENCY = 32;
-const DURATION_MS = 2000;
-/** Rounds alternate the servers, so a noisy moment hurts each about equally; the median is reported. */
-const ROUNDS = 3;
+const DURATION_MS = 1500;
+/**
+ * Rounds alternate the servers, so a noisy moment hurts each about equally; the median is reported.
+ * The first round warms every server up (JIT, page cache) and is not counted.
+ */
+const ROUNDS = 6;
 
 /** Keep CONCURRENCY requests in flight for DURATION_MS over one keep-alive agent; requests/s. */
 async function load(url: string, next: () => CallbackRequest): Promise<number> {
@@ -107,9 +110,11 @@ export async function run(): Promise<BenchLine[]> {
   const trustedKeys = join(dir, 'trusted-keys.json');
   writeFileSync(trustedKeys, JSON.stringify({ [keyUrl]: publicKey.export({ type: 'spki', format: 'pem' }) }));
   const config = loadConfig({ UPLOAD_STORE: process.env.BENCH_STORE ?? `sqlite:${join(dir, 'ours.db')}`, OSS_CALLBACK_TRUSTED_KEYS: trustedKeys });
-  // The log goes where `npm start > callbacks.log` sends it: Node writes stdout to a file synchronously.
+  // The log goes where `npm start > callbacks.log` sends it, as the server writes stdout: a turn's
+  // lines at a time, and synchronously, as Node writes stdout to a file.
   const logFile = openSync(join(dir, 'callbacks.log'), 'a');
-  const ours = await startLocalServer({ config, port: 0, logger: jsonLogger('info', (line) => writeSync(logFile, line)) });
+  const log = linesPerTurn((chunk) => writeSync(logFile, chunk));
+  const ours = await startLocalServer({ config, port: 0, logger: jsonLogger('info', log.write) });
   const minimal = minimalReceiver(createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), join(dir, 'minimal.db'));
   const bare = bareServer();
   const urls = { ours: ours.url, minimal: await listen(minimal), bare: await listen(bare) };
@@ -129,11 +134,13 @@ export async function run(): Promise<BenchLine[]> {
   const rates = { ours: [] as number[], minimal: [] as number[], bare: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ['ours', 'minimal', 'bare'] as const) {
-      rates[name].push(await load(urls[name], () => callbacks[next[name]++ % callbacks.length]!));
+      const rate = await load(urls[name], () => callbacks[next[name]++ % callbacks.length]!);
+      if (round > 0) rates[name].push(rate);
     }
   }
   await ours.close();
   await Promise.all([minimal, bare].map((server) => new Promise((resolve) => server.close(resolve))));
+  log.flush();
   closeSync(logFile);
 
   const median = (name: keyof typeof rates) => percentile(rates[name], 50);

@@ -21,3 +21,30 @@ export function jsonLogger(minLevel: LogLevel | 'silent' = 'info', write: (line:
 }
 
 export const silentLogger: Logger = { log() {} };
+
+export interface TurnWriter {
+  write(line: string): void;
+  /** Write what is pending now (before the server closes). */
+  flush(): void;
+}
+
+/**
+ * Lines logged within one turn of the event loop go out in one write at its end: a server under load
+ * then makes one write a turn instead of one a callback (stdout to a file is a synchronous write).
+ * Only for long-running servers: a function may be frozen the moment it has answered.
+ */
+export function linesPerTurn(write: (chunk: string) => void): TurnWriter {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    write(chunk);
+  };
+  return {
+    write(line) {
+      if (pending.push(line) === 1) setImmediate(flush);
+    },
+    flush,
+  };
+}

@@ -6,7 +6,7 @@ import { CallbackError } from '../errors.js';
 import { buildReceiver } from '../build-receiver.js';
 import { EVERY_STORE } from '../store/open-store.js';
 import { refusalResponse, type CallbackRequest, type CallbackResponse, type LocalRoutes, type Receiver } from '../exchange.js';
-import type { Logger } from '../logger.js';
+import { jsonLogger, linesPerTurn, type Logger } from '../logger.js';
 import { splitTarget } from './request-target.js';
 import type { UploadStore } from '../store/port.js';
 
@@ -112,7 +112,9 @@ export interface LocalServerOptions {
 /** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
-  const { receiver, store, logger } = await buildReceiver(config, { stores: EVERY_STORE, initStore: true, ...(options.logger ? { logger: options.logger } : {}) });
+  const stdout = linesPerTurn((chunk) => process.stdout.write(chunk));
+  const logger = options.logger ?? jsonLogger(config.logLevel, stdout.write);
+  const { receiver, store } = await buildReceiver(config, { stores: EVERY_STORE, initStore: true, logger });
   const server: Server = createServer({ requestTimeout: 30_000, requireHostHeader: false }, nodeHttpHandler(receiver, config, options.routes?.(store)));
   server.on('clientError', answerClientError);
   server.on('checkExpectation', refuseExpectation);
@@ -133,6 +135,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         server.closeAllConnections();
       });
       await store.close();
+      stdout.flush();
     },
   };
 }

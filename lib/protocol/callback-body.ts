@@ -68,7 +68,14 @@ function readForm(text: string): Raw {
 function formDecode(encoded: string, what: string): string {
   // Most fields are plain text, already valid UTF-8: nothing to decode.
   if (!/[%+]/.test(encoded)) return encoded;
-  return decodeUtf8(percentDecodePath(encoded.replaceAll('+', ' ')), what);
+  const spaced = encoded.replaceAll('+', ' ');
+  try {
+    // Well-formed escapes of valid UTF-8, the usual case: the engine's decoder gives the same text.
+    return decodeURIComponent(spaced);
+  } catch {
+    // A bare or bad escape (kept as it is) or bytes that are not UTF-8 (refused): the careful way.
+    return decodeUtf8(percentDecodePath(spaced), what);
+  }
 }
 
 function readJson(text: string): Raw {

@@ -18,9 +18,10 @@ const BUSY_TIMEOUT_MS = 0;
 
 /**
  * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
- * row each in `upload_vars`, written by triggers within the statement that writes the record, so one
- * INSERT is the whole write and listing by a variable never misses a record. The callbacks that
- * arrive together share one transaction (group-commit.ts).
+ * row each in `upload_vars`, in the same transaction as the record, so listing by a variable never
+ * misses a record; only callbacks carry variables, and a callback's record is never replaced, so
+ * the rows are only ever added. The callbacks that arrive together share one transaction
+ * (group-commit.ts).
  * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
  * beside records.
  */
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS upload_records (
   uploader TEXT,
   received_at TEXT NOT NULL
 ) STRICT;
-CREATE INDEX IF NOT EXISTS upload_records_by_time ON upload_records (received_at, id);
+CREATE INDEX IF NOT EXISTS upload_records_by_time ON upload_records (received_at);
 CREATE INDEX IF NOT EXISTS upload_records_by_bucket_key ON upload_records (bucket, object);
 CREATE INDEX IF NOT EXISTS upload_records_by_uploader ON upload_records (uploader, received_at, id) WHERE uploader IS NOT NULL;
 CREATE INDEX IF NOT EXISTS upload_records_by_source ON upload_records (source, received_at, id) WHERE source <> 'callback';
@@ -45,13 +46,6 @@ CREATE TABLE IF NOT EXISTS upload_vars (
   id TEXT NOT NULL,
   PRIMARY KEY (name, value, id)
 ) STRICT, WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS upload_vars_on_insert AFTER INSERT ON upload_records BEGIN
-  INSERT OR IGNORE INTO upload_vars (name, value, id) SELECT key, value, NEW.id FROM json_each(NEW.record, '$.vars');
-END;
-CREATE TRIGGER IF NOT EXISTS upload_vars_on_replace AFTER UPDATE OF record ON upload_records BEGIN
-  DELETE FROM upload_vars WHERE id = OLD.id;
-  INSERT OR IGNORE INTO upload_vars (name, value, id) SELECT key, value, NEW.id FROM json_each(NEW.record, '$.vars');
-END;
 CREATE TABLE IF NOT EXISTS bindings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -97,25 +91,19 @@ export class SqliteStore implements UploadStore {
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
       INSERT INTO upload_records (id, fingerprint, source, record, bucket, object, uploader, received_at)
-      VALUES (@id, @fingerprint, @source, @record, @bucket, @object, @uploader, @receivedAt)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source, record = excluded.record,
         bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
       WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
     const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
+    const addVar = this.#db.prepare('INSERT OR IGNORE INTO upload_vars (name, value, id) VALUES (?, ?, ?)');
     const write = (upload: StoredUpload): CreateOutcome => {
       const { record } = upload;
-      const { changes } = insert.run({
-        id: record.id,
-        fingerprint: upload.fingerprint,
-        source: record.source,
-        record: JSON.stringify(record),
-        bucket: record.bucket,
-        object: record.object,
-        uploader: record.uploader,
-        receivedAt: record.receivedAt,
-      });
-      // Read back outside the write: a stored row is never deleted, only replaced by a callback's.
-      return changes === 0 ? { created: false, existing: toUpload(select.get(record.id) as UploadRow) } : { created: true };
+      const { changes } = insert.run(record.id, upload.fingerprint, record.source, JSON.stringify(record), record.bucket, record.object, record.uploader, record.receivedAt);
+      // Refused: what is there is the answer, read in the same transaction.
+      if (changes === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
+      for (const name in record.vars) addVar.run(name, record.vars[name], record.id);
+      return { created: true };
     };
     // BEGIN IMMEDIATE: the write lock first, so a locked file fails the batch at once, before any row.
     const writeAll = this.#db.transaction((uploads: StoredUpload[]) => uploads.map(write));
