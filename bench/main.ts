@@ -10,8 +10,8 @@ import { formatTable, type BenchLine } from './report.js';
  */
 const SECTIONS: Record<string, { summary: string; load: () => Promise<{ run(): Promise<BenchLine[]> }> }> = {
   verify: { summary: "verifyCallback with a warm key cache against a bare crypto.verify", load: () => import('./verify.js') },
-  server: { summary: 'callbacks through the local server (memory store) against a bare node:http server', load: () => import('./server.js') },
-  'cold-start': { summary: "a fresh process's first callback through the bundle against a node doing nothing", load: () => import('./cold-start.js') },
+  server: { summary: 'callbacks through the local server on SQLite, 32 in flight, against a minimal hand-written receiver and a bare node:http server', load: () => import('./server.js') },
+  'cold-start': { summary: "a fresh process's first callback through each platform's bundle (Lambda: into dynalite) against a node doing nothing", load: () => import('./cold-start.js') },
   store: { summary: 'callbacks recorded in SQLite and dynalite against a bare write of the same record', load: () => import('./store.js') },
 };
 
