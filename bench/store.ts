@@ -80,7 +80,7 @@ async function sqlite(dir: string): Promise<BenchLine[]> {
   const store = openSqliteStore(path);
   const db = new Database(path);
   const insert = db.prepare(
-    "INSERT INTO uploads (id, status, fingerprint, record, bucket, object, uploader, received_at) VALUES (?, 'COMPLETE', ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO upload_records (id, fingerprint, source, record, bucket, object, uploader, received_at) VALUES (?, ?, 'callback', ?, ?, ?, ?, ?)",
   );
   const bare = async (id: string) => {
     const { bucket, object, uploader, receivedAt } = record(id);
@@ -108,7 +108,7 @@ async function dynamodb(): Promise<BenchLine[]> {
   const client = new DynamoDBClient(clientConfig);
   // The same item a complete record is, written unconditionally in one request.
   const bare = (id: string) => {
-    const item = { pk: `u#${id}`, id, status: 'COMPLETE', fingerprint: id, record: JSON.stringify(record(id)), bucket: 'bench', objectKey: `uploads/${id}.jpg`, sortKey: sortKey(record(id)), timeShard: '0', uploader: 'bench' };
+    const item = { pk: `u#${id}`, fingerprint: id, source: 'callback', record: JSON.stringify(record(id)), bucket: 'bench', objectKey: `uploads/${id}.jpg`, sortKey: sortKey(record(id)), timeShard: '0', uploader: 'bench' };
     return client.send(new PutItemCommand({ TableName: table, Item: marshall(item) }));
   };
   try {
@@ -121,9 +121,9 @@ async function dynamodb(): Promise<BenchLine[]> {
 }
 
 /**
- * Callbacks recorded through the receiver one at a time (a claim, then the complete record with two
- * custom variables), against one plain insert of the same record into the same store, in the same
- * process.
+ * Callbacks recorded through the receiver one at a time (one conditional write of the record, with
+ * two custom variables to index), against one plain insert of the same record into the same store,
+ * in the same process.
  */
 export async function run(): Promise<BenchLine[]> {
   const dir = mkdtempSync(join(tmpdir(), 'oss-callback-bench-store-'));
