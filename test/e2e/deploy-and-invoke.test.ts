@@ -197,7 +197,7 @@ describe('serverless.yml, packaged by osls offline', () => {
     expect(dynamodb).toEqual([
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
         Resource: [{ 'Fn::GetAtt': ['RecordsTable', 'Arn'] }],
       },
     ]);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse, type ScalarTag } from 'yaml';
 import { loadConfig } from '../../../lib/config.js';
+import { ossCredentialsFromEnv } from '../../../lib/oss/credentials.js';
 import { aliyunCredentialsFromEnv } from '../../../lib/credentials.js';
 import { openTablestoreStore } from '../../../lib/store/tablestore.js';
 import { loadTicketConfig } from '../../../lib/tickets/config.js';
@@ -40,8 +41,16 @@ const TICKET_READS = new Set(
 );
 /** Variables the Tablestore adapter reads when UPLOAD_STORE names it (checked below that it does). */
 const STORE_VARIABLES = ['TABLESTORE_ENDPOINT'];
-/** The receiver: its configuration, and the store's own variables. */
-const CALLBACK_READS = new Set([...reads(loadConfig, {}), ...reads(loadConfig, { OSS_TICKET_KEYS: KEYS }), ...STORE_VARIABLES]);
+/** Confirm mode on: the buckets it serves and where they are, and the read-only key it reads them with. */
+const CONFIRM: Env = { OSS_CALLBACK_CONFIRM: 'true', OSS_CALLBACK_BUCKETS: 'photos', OSS_REGION: 'cn-hangzhou', OSS_ENDPOINT: 'https://oss-cn-hangzhou.aliyuncs.com' };
+/** The receiver: its configuration (tickets and confirm mode on and off), the confirm reader's key, and the store's own variables. */
+const CALLBACK_READS = new Set([
+  ...reads(loadConfig, {}),
+  ...reads(loadConfig, { OSS_TICKET_KEYS: KEYS }),
+  ...reads(loadConfig, CONFIRM),
+  ...reads(ossCredentialsFromEnv, { OSS_ACCESS_KEY_ID: 'LTAI-read-only', OSS_ACCESS_KEY_SECRET: 'secret' }),
+  ...STORE_VARIABLES,
+]);
 
 /** Which variables, when missing, stop the ticket function from starting. */
 const TICKET_REQUIRED = new Set(
