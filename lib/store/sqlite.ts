@@ -17,6 +17,13 @@ import { checkListQuery } from './list-query.js';
 const BUSY_TIMEOUT_MS = 0;
 
 /**
+ * Opening is another matter: it happens once, before the store serves anything, and several
+ * processes opening one new file at once (a server and the CLI, parallel reconcilers) take turns
+ * setting up WAL mode and the schema. They may wait for each other that long.
+ */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
+
+/**
  * One row per upload: the record as JSON plus the columns listing filters on. Custom variables get a
  * row each in `upload_vars`, in the same transaction as the record, so listing by a variable never
  * misses a record; only callbacks carry variables, and a callback's record is never replaced, so
@@ -83,10 +90,11 @@ export class SqliteStore implements UploadStore {
     this.description = `sqlite:${path}`;
     this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    this.#db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#migrate();
+    this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
