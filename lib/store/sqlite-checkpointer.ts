@@ -5,13 +5,14 @@ import { Worker } from 'node:worker_threads';
 const INTERVAL_MS = 500;
 
 /**
- * Runs in the worker, as CommonJS: its own connection to the file, a PASSIVE checkpoint every
- * interval (it never blocks a writer; a locked file just skips a turn).
+ * Runs in the worker, as CommonJS: its own connection to the file (opening may wait for another
+ * process: this thread serves nothing else), a PASSIVE checkpoint every interval (it never blocks a
+ * writer; a locked file just skips a turn).
  */
 const WORKER = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.path, { timeout: 0 });
+const db = new Database(workerData.path, { timeout: 5000 });
 setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
 }, workerData.intervalMs);
