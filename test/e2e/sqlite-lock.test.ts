@@ -84,13 +84,14 @@ describe('local server while another process holds the SQLite write lock', () =>
     await lock.release();
 
     expect(health.status).toBe(200);
-    expect(healthMs).toBeLessThan(150);
+    // Margins for a loaded CI machine; a lock waited for synchronously stalls for seconds (250 ms a try before).
+    expect(healthMs).toBeLessThan(500);
     for (const answer of answered) {
       expect(answer).toMatchObject({ status: 503, code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
       expect(answer.ms).toBeLessThan(DEADLINE_MS + 400);
     }
     // No synchronous wait for the lock longer than a few milliseconds.
-    expect(loop.max / 1e6).toBeLessThan(100);
+    expect(loop.max / 1e6).toBeLessThan(200);
 
     const redelivered = await Promise.all(callbacks.map((request) => sendRequest(server.url, request)));
     expect(redelivered.map((sent) => sent.status)).toEqual(callbacks.map(() => 200));
