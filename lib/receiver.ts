@@ -74,7 +74,6 @@ export function createPipeline({ limits, store, keys, authorize, confirm, answer
       try {
         if (isHealthCheck(request)) return jsonResponse(200, { Status: 'OK' });
         if (request.method !== 'POST') throw new CallbackError('MethodNotAllowed', `OSS callbacks are POST requests; ${request.method} is not allowed`);
-        if (request.bodyUnavailable !== undefined) throw new CallbackError('Misconfigured', request.bodyUnavailable);
         if (request.body.length > limits.maxBodyBytes) {
           throw new CallbackError('BodyTooLarge', `the body is larger than ${limits.maxBodyBytes} bytes (OSS_CALLBACK_MAX_BODY)`);
         }

@@ -1,6 +1,5 @@
 import { callbackUpload, type CallbackUpload } from './callback-upload.js';
 import { ConfigError, pinnedKeysFromEnv } from './config.js';
-import { CallbackError } from './errors.js';
 import type { CallbackRequest } from './exchange.js';
 import { fetchCallbackRequest } from './platforms/fetch.js';
 import { KeyCache } from './protocol/key-cache.js';
@@ -51,7 +50,6 @@ function resolverFor(trustedKeys: Readonly<Record<string, string>> | undefined):
  */
 export async function verifyCallback(request: CallbackRequest | Request, options: VerifyOptions = {}): Promise<VerifiedCallback> {
   const callback = request instanceof Request ? await fetchCallbackRequest(request) : request;
-  if (callback.bodyUnavailable !== undefined) throw new CallbackError('Misconfigured', callback.bodyUnavailable);
   const { signed, keyUrl } = await verifySignature(callback, resolverFor(options.trustedKeys));
   return { ...callbackUpload(callback, signed), keyUrl };
 }

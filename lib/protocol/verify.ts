@@ -76,8 +76,12 @@ export interface VerifiedCallback {
   keyUrl: string;
 }
 
-/** Prove the request came from OSS, over the bytes received; throws a `CallbackError` if not. */
+/**
+ * Prove the request came from OSS, over the bytes received; throws a `CallbackError` if not. A door
+ * that could not get the bytes (a body parser read them first) says why, and that is the refusal.
+ */
 export async function verifyCallback(request: CallbackRequest, keys: KeyResolver): Promise<VerifiedCallback> {
+  if (request.bodyUnavailable !== undefined) throw new CallbackError('Misconfigured', request.bodyUnavailable);
   const { signature, keyUrl } = readSignatureHeaders(request.headers);
   const key = await keys.resolve(keyUrl);
   const signed = stringToSign(request);
