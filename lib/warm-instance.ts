@@ -3,6 +3,13 @@ import { CallbackError } from './errors.js';
 import { refusalResponse, type CallbackResponse, type InvocationContext, type Receiver } from './exchange.js';
 import { jsonLogger } from './logger.js';
 
+/** A receiver that could not be built answers every request 500 Misconfigured; the log says why, once. */
+export function unavailableReceiver(what: string, error: unknown, refuse: (failure: CallbackError) => CallbackResponse = refusalResponse): Receiver {
+  const failure = new CallbackError('Misconfigured', `${what} could not start: ${(error as Error)?.message ?? error}`);
+  jsonLogger().log('error', 'startup failed', { code: failure.code, error: failure.message });
+  return { handle: async () => refuse(failure) };
+}
+
 /**
  * One receiver per warm instance of a function: built on the first invocation and reused. The latest
  * invocation's credentials (Function Compute's rotating STS credentials) are what `build` is given,
@@ -22,9 +29,7 @@ export function warmInstance(
       if (context.aliyunCredentials) latestCredentials = context.aliyunCredentials;
       instance ??= build(credentials).catch((error: unknown) => {
         instance = undefined;
-        const failure = new CallbackError('Misconfigured', `${what} could not start: ${(error as Error).message}`);
-        jsonLogger().log('error', 'startup failed', { code: failure.code, error: failure.message });
-        return { handle: async () => refuse(failure) };
+        return unavailableReceiver(what, error, refuse);
       });
       return instance;
     },

@@ -1,6 +1,6 @@
 import { CallbackError } from '../errors.js';
 import { refusalResponse, type CallbackRequest, type CallbackResponse, type InvocationContext, type Receiver } from '../exchange.js';
-import { jsonLogger } from '../logger.js';
+import { unavailableReceiver } from '../warm-instance.js';
 
 /**
  * Where a serverless door gets its receiver on each invocation: `callbackInstance` in production
@@ -18,7 +18,7 @@ export type ReceiverInput = Receiver | Promise<Receiver> | ReceiverSource;
 export function receiverSource(input: ReceiverInput): ReceiverSource {
   if (typeof input === 'function') return input;
   // Caught at once: a receiver that fails to start must not crash the app as an unhandled rejection.
-  const ready = Promise.resolve(input).catch(unavailableReceiver);
+  const ready = Promise.resolve(input).catch((error: unknown) => unavailableReceiver('the receiver', error));
   return () => ready;
 }
 
@@ -39,11 +39,4 @@ export function answering(input: ReceiverInput): (read: () => Promise<CallbackRe
     }
     return (await receiverFor()).handle(request);
   };
-}
-
-/** A receiver that could not be built answers every callback 500 Misconfigured; the log says why, once. */
-function unavailableReceiver(error: unknown): Receiver {
-  const failure = new CallbackError('Misconfigured', `the receiver could not start: ${(error as Error)?.message ?? error}`);
-  jsonLogger().log('error', 'startup failed', { code: failure.code, error: failure.message });
-  return { handle: async () => refusalResponse(failure) };
 }
