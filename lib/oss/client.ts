@@ -1,6 +1,5 @@
-import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { exchange, ExchangeFailure } from '../http-exchange.js';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AliyunCredentials } from '../credentials.js';
 import { READER_CREDENTIALS_HELP } from './credentials.js';
 import { bucketOrigin, type OssLocation } from './location.js';
@@ -81,13 +80,7 @@ export function createOssClient({ location, credentials, timeoutMs = DEFAULT_TIM
       const headers = signV4({ method, bucket, key, query, headers: {} }, signer, location.region, now());
       const search = canonicalQuery(query);
       const path = `/${key.split('/').map(encodeURIComponent).join('/')}${search ? `?${search}` : ''}`;
-      const agent = origin.protocol === 'https:' ? agents.https : agents.http;
-      let response: OssResponse;
-      try {
-        response = await exchange(origin, path, { method, headers, agent, signal, timeoutMs, maxBytes: MAX_BODY_BYTES });
-      } catch (error) {
-        throw error instanceof ExchangeFailure ? unreachable(error, origin) : error;
-      }
+      const response = await exchange(origin, { method, path, headers, agent: origin.protocol === 'https:' ? agents.https : agents.http }, timeoutMs, signal);
       if (response.status >= 200 && response.status < 300) return response;
       throw refusal(response);
     },
@@ -98,9 +91,45 @@ export function createOssClient({ location, credentials, timeoutMs = DEFAULT_TIM
   };
 }
 
-function unreachable(failure: ExchangeFailure, origin: URL): OssUnreachable {
-  const why = { network: `could not reach OSS at ${origin.host}`, timeout: `OSS did not answer in time (${origin.host})`, 'too-large': 'OSS sent too much' }[failure.reason];
-  return new OssUnreachable(`${why}: ${failure.message}`, { cause: failure });
+function exchange(
+  origin: URL,
+  options: { method: string; path: string; headers: Record<string, string>; agent: HttpAgent },
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<OssResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send({ protocol: origin.protocol, hostname: origin.hostname, port: origin.port || undefined, ...options });
+    const fail = (error: unknown) => {
+      cleanup();
+      req.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(signal!.reason);
+    const timer = setTimeout(() => fail(new OssUnreachable(`OSS did not answer within ${timeoutMs} ms (${origin.host})`)), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error) => fail(new OssUnreachable(`could not reach OSS at ${origin.host}: ${error.message}`, { cause: error })));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > MAX_BODY_BYTES) return fail(new OssUnreachable(`OSS sent more than ${MAX_BODY_BYTES} bytes`));
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => fail(new OssUnreachable(`the answer from OSS broke off: ${error.message}`, { cause: error })));
+      res.on('end', () => {
+        cleanup();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+    });
+    req.end();
+  });
 }
 
 /** OSS's error document, from the body or, for HEAD (no body), from the base64 `x-oss-err` header. */

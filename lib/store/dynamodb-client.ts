@@ -1,6 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { exchange, ExchangeFailure } from '../http-exchange.js';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { credentialsFromEnvironment, type AwsCredentials, type CredentialProvider } from './aws-credentials.js';
 import { signSigV4 } from './aws-sigv4.js';
 import { TransientStoreError } from './port.js';
@@ -56,6 +55,7 @@ export class DynamoDbClient {
   readonly #credentials: CredentialProvider;
   readonly #connectTimeoutMs: number;
   readonly #agent: HttpAgent;
+  readonly #request: (url: URL, options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest;
 
   constructor(config: DynamoDbClientConfig = {}, env: NodeJS.ProcessEnv = process.env) {
     const region = config.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION);
@@ -67,7 +67,9 @@ export class DynamoDbClient {
     this.#credentials = typeof credentials === 'function' ? credentials : () => Promise.resolve(credentials);
     this.#connectTimeoutMs = config.connectTimeoutMs ?? 1_000;
     // Kept-alive connections: a warm instance pays the TLS handshake once, not per callback.
-    this.#agent = this.#url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const https = this.#url.protocol === 'https:';
+    this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.#request = https ? httpsRequest : httpRequest;
   }
 
   async call<Output>(operation: string, input: object, signal?: AbortSignal): Promise<Output> {
@@ -84,14 +86,29 @@ export class DynamoDbClient {
     this.#agent.destroy();
   }
 
-  async #post(headers: Record<string, string>, body: string, operation: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
-    try {
-      const answer = await exchange(this.#url, this.#url.pathname + this.#url.search, { method: 'POST', headers, body, agent: this.#agent, signal, connectTimeoutMs: this.#connectTimeoutMs });
-      return { status: answer.status, text: answer.body.toString('utf8') };
-    } catch (error) {
-      if (error instanceof ExchangeFailure) throw new TransientStoreError(`DynamoDB ${operation}: ${error.message}`, { cause: error });
-      throw error;
-    }
+  #post(headers: Record<string, string>, body: string, operation: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      let connecting: NodeJS.Timeout | undefined;
+      const dropped = (error: Error) => {
+        clearTimeout(connecting);
+        if (signal?.aborted) reject(signal.reason);
+        else reject(new TransientStoreError(`DynamoDB ${operation}: ${(error as { code?: string }).code ?? error.message}`, { cause: error }));
+      };
+      const req = this.#request(this.#url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: this.#agent, signal }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', dropped);
+      });
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        connecting = setTimeout(() => req.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' })), this.#connectTimeoutMs);
+        socket.once('connect', () => clearTimeout(connecting));
+      });
+      req.on('error', dropped);
+      req.end(body);
+    });
   }
 }
 
