@@ -25,6 +25,15 @@ export class MemoryStore implements UploadStore {
     return upload && structuredClone(upload);
   }
 
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredUpload>> {
+    const found = new Map<string, StoredUpload>();
+    for (const id of ids) {
+      const upload = this.#uploads.get(id);
+      if (upload) found.set(id, structuredClone(upload));
+    }
+    return found;
+  }
+
   async list(query: ListQuery): Promise<UploadRecord[]> {
     checkListQuery(query);
     const records: UploadRecord[] = [];

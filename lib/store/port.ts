@@ -58,6 +58,12 @@ export interface UploadStore {
    */
   create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome>;
   get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined>;
+  /**
+   * The uploads stored under any of `ids` (at most `GET_MANY_LIMIT`), keyed by id; ids with nothing
+   * stored are absent. One request where the store can batch reads (reconcile asks about a listing
+   * page this way). Optional for a store of your own: without it, `getMany()` below asks `get` once per id.
+   */
+  getMany?(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>>;
   /** Records only (never bindings), newest first. */
   list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
   /**
@@ -71,6 +77,21 @@ export interface UploadStore {
    */
   init(options?: InitOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The most ids one `getMany` call takes: DynamoDB's BatchGetItem and Tablestore's BatchGetRow stop at 100. */
+export const GET_MANY_LIMIT = 100;
+
+/** `store.getMany(ids)`, or one `get` per id for a store without it. */
+export async function getMany(store: UploadStore, ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
+  if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+  if (store.getMany) return store.getMany(ids, options);
+  const found = new Map<string, StoredUpload>();
+  for (const id of new Set(ids)) {
+    const upload = await store.get(id, options);
+    if (upload) found.set(id, upload);
+  }
+  return found;
 }
 
 /** A store call failed in a way a retry may fix (throttling, a lock, a dropped connection, a timeout). */

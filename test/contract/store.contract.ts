@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoredUpload, UploadStore } from '../../lib/store/port.js';
+import { GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
 
@@ -28,6 +28,27 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
     const fingerprint = fingerprintOf('signed bytes');
     const ids = (list: UploadRecord[]) => list.map((record) => record.id);
     const record = (upload: StoredUpload, ms?: number) => recordWithin(store, upload, ms);
+
+    describe('getMany', () => {
+      it('returns exactly the stored uploads among the ids asked for, the same as get', async () => {
+        const first = storedUpload(uploadRecord({ id: 'many-1' }));
+        const second = storedUpload(uploadRecord({ id: 'many-2', source: 'reconcile', vars: {} }), fingerprintOf('listed'));
+        await store.create(first);
+        await store.create(second);
+        await store.bind({ key: 'ticket-many', value: 'many-1', expiresAt: Date.now() + 60_000 });
+        const found = await getMany(store, ['many-2', 'absent', 'many-1', 'ticket-many', 'many-2']);
+        expect([...found.keys()].sort()).toEqual(['many-1', 'many-2']);
+        expect(found.get('many-1')).toEqual(first);
+        expect(found.get('many-2')).toEqual(second);
+        expect(await getMany(store, [])).toEqual(new Map());
+      });
+
+      it('asks about at most GET_MANY_LIMIT ids at once', async () => {
+        const ids = Array.from({ length: GET_MANY_LIMIT }, (_, n) => `id-${n}`);
+        expect((await getMany(store, ids)).size).toBe(0);
+        await expect(getMany(store, [...ids, 'one-more'])).rejects.toThrow(RangeError);
+      });
+    });
 
     describe('create', () => {
       it('stores an unknown id with one write and returns it exactly', async () => {

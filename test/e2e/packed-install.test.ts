@@ -27,7 +27,10 @@ beforeAll(async () => {
   mkdirSync(stage);
   mkdirSync(project);
   for (const file of ['package.json', 'README.md']) copyFileSync(join(ROOT, file), join(stage, file));
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')]);
+  // As `npm run build` compiles it: JavaScript without comments, declarations with their docs.
+  const tsc = (...flags: string[]) => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist'), ...flags]);
+  await tsc('--removeComments');
+  await tsc('--emitDeclarationOnly');
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: stage });
   tarball = (JSON.parse(packed.stdout) as (typeof tarball)[])[0]!;
 
@@ -52,6 +55,9 @@ describe('the packed package, installed into an empty project', () => {
     expect(paths.filter((path) => !/^(dist\/(lib|cli|sim)\/|package\.json$|README\.md$)/.test(path))).toEqual([]);
     expect(paths.filter((path) => /\.map$|(^|\/)test\//.test(path))).toEqual([]);
     expect(tarball.size).toBeLessThan(200_000);
+    // The documentation an editor shows comes from the declarations; the code itself needs none.
+    expect(readFileSync(join(stage, 'dist/lib/store/port.d.ts'), 'utf8')).toContain('The storage port.');
+    expect(readFileSync(join(stage, 'dist/lib/store/port.js'), 'utf8')).not.toContain('The storage port.');
     console.log(`tarball ${tarball.filename}: ${tarball.size} bytes, ${paths.length} files; installed in ${installMs} ms`);
   });
 
