@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
 
@@ -100,6 +100,8 @@ export class SqliteStore implements UploadStore {
       this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = NORMAL');
+      // When a writer starts the log again from its beginning, the file is trimmed to this size.
+      this.#db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       this.#migrate();
       this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {

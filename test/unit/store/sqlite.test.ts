@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -17,6 +17,7 @@ const freshPath = () => join(dir, `store-${++files}`, 'uploads.db');
 describeStoreContract('sqlite', async () => openSqliteStore(freshPath()));
 
 const input = storedUpload(uploadRecord({ id: 'a' }));
+const MB = 1024 * 1024;
 
 describe('SQLite store', () => {
   it('creates its folder and uses WAL', async () => {
@@ -179,4 +180,33 @@ describe('SQLite store checkpoints', () => {
     expect((await store.list({ variable: { name: 'x:i', value: '99' } })).map((record) => record.id)).toEqual(['c99']);
     await store.close();
   });
+
+  it('keeps the write-ahead log bounded under sustained writes, and trims it once they stop', async () => {
+    // 6,000 callbacks' records, 16 in flight, each with a 300-byte variable: about 65 MB of log
+    // frames. A log nothing restarts keeps them all, and keeps its size at rest.
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    const walBytes = () => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+    let largest = 0;
+    const sampler = setInterval(() => (largest = Math.max(largest, walBytes())), 10);
+    let next = 0;
+    const note = 'n'.repeat(300);
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < 6_000; i = next++) {
+          const record = uploadRecord({ id: `w${i}`, bucket: 'load', object: `users/${i % 97}/${i}.jpg`, vars: { 'x:uid': String(i % 97), 'x:note': note } });
+          await recordWithin(store, storedUpload(record), 4_000);
+        }
+      }),
+    );
+    clearInterval(sampler);
+    largest = Math.max(largest, walBytes());
+    // At rest, within the 15 s the issue allows.
+    for (let waited = 0; walBytes() >= 16 * MB && waited < 15_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(largest).toBeLessThan(64 * MB);
+    expect(walBytes()).toBeLessThan(16 * MB);
+    expect(await store.list({ bucket: 'load', variable: { name: 'x:uid', value: '42' } })).toHaveLength(62);
+    await store.close();
+  }, 120_000);
 });
