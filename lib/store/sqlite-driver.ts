@@ -71,7 +71,7 @@ interface NodeSqlite {
 interface BunSqlite {
   Database: new (path: string) => {
     exec(sql: string): void;
-    prepare(sql: string): { run(...params: SqlValue[]): { changes: number }; get(...params: SqlValue[]): unknown; all(...params: SqlValue[]): unknown[] };
+    prepare(sql: string): { run(...params: SqlValue[]): { changes: number }; get(...params: SqlValue[]): unknown; all(...params: SqlValue[]): unknown[]; finalize(): void };
     close(): void;
   };
 }
@@ -121,12 +121,16 @@ function open(path: string, driver: SqliteDriverName): SqliteConnection {
     }
     case 'bun:sqlite': {
       const db = new (builtin<BunSqlite>('bun:sqlite') as BunSqlite).Database(path);
+      // Closing with statements alive leaves the connection open until they are collected (and the
+      // log unmerged, the file locked): the statements are finalized first, as the other drivers do.
+      const statements = new Set<{ finalize(): void }>();
       let isOpen = true;
       return {
         driver,
         exec: (sql) => db.exec(sql),
         prepare: <Row>(sql: string) => {
           const statement = db.prepare(sql);
+          statements.add(statement);
           // bun:sqlite answers "no row" with null; the others (and the store) with undefined.
           return {
             run: (...params) => statement.run(...params),
@@ -139,6 +143,7 @@ function open(path: string, driver: SqliteDriverName): SqliteConnection {
         },
         close: () => {
           isOpen = false;
+          for (const statement of statements) statement.finalize();
           db.close();
         },
       };

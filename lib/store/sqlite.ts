@@ -84,6 +84,7 @@ export class SqliteStore implements UploadStore {
   readonly #create: (upload: StoredUpload) => Promise<CreateOutcome>;
   readonly #bind: (binding: Binding) => string;
   readonly #get: SqliteStatement<UploadRow>;
+  readonly #listings = new Map<string, SqliteStatement<{ record: string }>>();
   readonly #path: string;
   readonly #begin: SqliteStatement<never>;
   readonly #commit: SqliteStatement<never>;
@@ -180,14 +181,16 @@ export class SqliteStore implements UploadStore {
       params.push(query.variable.name, query.variable.value);
     }
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
-    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
-    return this.#run(() =>
-      this.#db
-        .prepare<{ record: string }>(sql)
-        .all(...params)
-        .map((row) => JSON.parse(row.record) as UploadRecord),
-    );
+    if (query.limit !== undefined) params.push(query.limit);
+    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${query.limit === undefined ? '' : ' LIMIT ?'}`;
+    return this.#run(() => this.#listing(sql).all(...params).map((row) => JSON.parse(row.record) as UploadRecord));
+  }
+
+  /** A listing's statement, prepared once for each combination of filters (a few dozen at most). */
+  #listing(sql: string): SqliteStatement<{ record: string }> {
+    let statement = this.#listings.get(sql);
+    if (!statement) this.#listings.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
   }
 
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
