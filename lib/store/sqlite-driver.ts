@@ -89,10 +89,8 @@ export function betterSqlite3Path(): string {
   try {
     return createRequire(import.meta.url).resolve('better-sqlite3');
   } catch (error) {
-    throw new ConfigError(
-      `the sqlite: store needs the package better-sqlite3 on ${process.version} (node:sqlite is built into Node 22.13 and later, Bun and Deno): npm install better-sqlite3`,
-      { cause: error },
-    );
+    // Node 22.13 and later, Bun and Deno need nothing installed (README, "Inside your app").
+    throw new ConfigError('the sqlite: store needs the package better-sqlite3: npm install better-sqlite3', { cause: error });
   }
 }
 
