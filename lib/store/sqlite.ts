@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
@@ -77,6 +77,13 @@ interface UploadRow {
   record: string;
 }
 
+/** What a writer compares before each commit: the file open now is the one at the path. */
+interface FileIdentity {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
 /** `sqlite:<path>` — an embedded file, WAL mode so readers never block the writer. */
 export class SqliteStore implements UploadStore {
   readonly description: string;
@@ -86,6 +93,7 @@ export class SqliteStore implements UploadStore {
   readonly #get: SqliteStatement<UploadRow>;
   readonly #listings = new Map<string, SqliteStatement<{ record: string }>>();
   readonly #path: string;
+  readonly #file: FileIdentity | undefined;
   readonly #begin: SqliteStatement<never>;
   readonly #commit: SqliteStatement<never>;
   #checkpointer: Checkpointer | undefined;
@@ -109,6 +117,7 @@ export class SqliteStore implements UploadStore {
       this.#db.close();
       throw asSqliteError(error);
     }
+    this.#file = path === ':memory:' ? undefined : fileIdentity(resolve(path));
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -198,6 +207,14 @@ export class SqliteStore implements UploadStore {
     this.#run(() => this.#migrate());
   }
 
+  /**
+   * One real write that leaves nothing behind (the schema version, rewritten as it is): it fails,
+   * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
+   */
+  async checkWritable(): Promise<void> {
+    this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`));
+  }
+
   async close(): Promise<void> {
     await this.#checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the log.
@@ -243,8 +260,28 @@ export class SqliteStore implements UploadStore {
     }
   }
 
+  /**
+   * A write transaction, refused before it starts when the file at the path is no longer the one
+   * open here (deleted, or replaced by a copy or a restore): SQLite would go on writing into the
+   * unlinked file, every commit a 200 for a record no later reader finds.
+   */
   #write<T>(work: () => T): T {
-    return this.#run(() => this.#transaction(work));
+    return this.#run(() => {
+      this.#checkFile();
+      return this.#transaction(work);
+    });
+  }
+
+  #checkFile(): void {
+    if (!this.#file) return;
+    const now = fileIdentity(this.#file.path);
+    if (now?.ino !== this.#file.ino || now.dev !== this.#file.dev) {
+      // SQLite's own name for the condition, which SQLite itself reports only for a rollback journal.
+      throw new SqliteError(
+        'SQLITE_READONLY_DBMOVED',
+        `the database file ${this.#path} was ${now ? 'replaced' : 'deleted'} while this store had it open; nothing more is written to it (restart to open the file now there)`,
+      );
+    }
   }
 
   /**
@@ -264,6 +301,15 @@ export class SqliteStore implements UploadStore {
       }
       throw failure;
     }
+  }
+}
+
+function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { path, dev, ino };
+  } catch {
+    return undefined;
   }
 }
 

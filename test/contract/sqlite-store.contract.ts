@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +126,41 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       // Another program overwrote the file while this one was closed; a reopened connection hits it.
       writeFileSync(path, 'not a database at all, just text that is long enough to have a header'.repeat(20));
       expect(() => openSqliteStore(path)).toThrow(expect.objectContaining({ code: 'SQLITE_NOTADB', message: expect.stringMatching(/not a database/) }));
+    });
+
+    it('notices its file deleted: every write refused with SQLITE_READONLY_DBMOVED, none answered as stored', async () => {
+      // Prepare: a store that has written, and checks out writable.
+      const path = freshPath();
+      const store = openSqliteStore(path);
+      await recordWithin(store, input);
+      await store.checkWritable?.();
+      // Act: the file goes (a careless clean-up), its log and shared memory stay.
+      rmSync(path);
+      // Assess: SQLite alone would go on committing into the unlinked file.
+      const moved = { code: 'SQLITE_READONLY_DBMOVED', message: expect.stringMatching(/was deleted/) };
+      await expect(recordWithin(store, storedUpload(uploadRecord({ id: 'after' })), 1_000)).rejects.toMatchObject({ code: 'StoreUnavailable', cause: moved });
+      await expect(store.bind({ key: 'ticket:after', value: 'v', expiresAt: 0 })).rejects.toMatchObject(moved);
+      await expect(store.checkWritable?.()).rejects.toMatchObject(moved);
+      await store.close();
+    });
+
+    it('notices its file replaced by a copy: writes refused, and the copy never gets them', async () => {
+      const path = freshPath();
+      const store = openSqliteStore(path);
+      await recordWithin(store, input);
+      // A restore from a copy, moved into place as backup tools do.
+      copyFileSync(path, `${path}.restored`);
+      renameSync(`${path}.restored`, path);
+      await expect(recordWithin(store, storedUpload(uploadRecord({ id: 'after' })), 1_000)).rejects.toMatchObject({
+        code: 'StoreUnavailable',
+        cause: { code: 'SQLITE_READONLY_DBMOVED', message: expect.stringMatching(/was replaced/) },
+      });
+      await expect(store.checkWritable?.()).rejects.toMatchObject({ code: 'SQLITE_READONLY_DBMOVED' });
+      await store.close();
+      const reopened = openSqliteStore(path);
+      expect(await reopened.get('after')).toBeUndefined();
+      await reopened.checkWritable?.();
+      await reopened.close();
     });
 
     it('answers StoreUnavailable when the store has been closed under it', async () => {
