@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore, prefixUpperBound, type SqliteStore } from '../../lib/store/sqlite.js';
 import { openConnection, runtimeDriver } from '../../lib/store/sqlite-driver.js';
+import type { UploadStore } from '../../lib/store/port.js';
 import { describeStoreContract } from './store.contract.js';
+import { canMount, mountSmallFilesystem } from '../support/small-filesystem.js';
 import { tempDir } from '../support/temp-dir.js';
 import { recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
 
@@ -215,6 +217,72 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       await store.close();
     });
   });
+
+  // Real refusals from the kernel, not injected errors; mounting needs root, as CI has (not run otherwise).
+  if (canMount()) {
+    describe(`SQLite store on a read-only or full file system (${driver})`, () => {
+      const MOUNT_BYTES = 4 * MB;
+
+      it('will not open a store on a read-only mount it cannot make its shared memory on: SQLITE_CANTOPEN', async () => {
+        const fs = mountSmallFilesystem(MOUNT_BYTES);
+        try {
+          await openSqliteStore(join(fs.dir, 'uploads.db')).close();
+          fs.readOnly();
+          expect(() => openSqliteStore(join(fs.dir, 'uploads.db'))).toThrow(expect.objectContaining({ code: 'SQLITE_CANTOPEN' }));
+        } finally {
+          fs.unmount();
+        }
+      });
+
+      it('opens a store left mid-write on a read-only mount, reads it, and refuses every write with SQLITE_READONLY', async () => {
+        // Prepare: the file, its log and its shared memory as a process that died mid-write left them.
+        const fs = mountSmallFilesystem(MOUNT_BYTES);
+        const live = openSqliteStore(join(fs.dir, 'live', 'uploads.db'));
+        let store: UploadStore | undefined;
+        try {
+          await recordWithin(live, input);
+          mkdirSync(join(fs.dir, 'left'));
+          for (const suffix of ['', '-wal', '-shm']) copyFileSync(join(fs.dir, 'live', `uploads.db${suffix}`), join(fs.dir, 'left', `uploads.db${suffix}`));
+          await live.close();
+          fs.readOnly();
+          // Act
+          store = openSqliteStore(join(fs.dir, 'left', 'uploads.db'));
+          // Assess
+          expect(await store.get('a')).toEqual(input);
+          await expect(store.checkWritable?.()).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_READONLY/) });
+          await expect(recordWithin(store, storedUpload(uploadRecord({ id: 'b' })), 1_000)).rejects.toMatchObject({
+            code: 'StoreUnavailable',
+            cause: { code: expect.stringMatching(/^SQLITE_READONLY/) },
+          });
+        } finally {
+          await live.close();
+          await store?.close();
+          fs.unmount();
+        }
+      });
+
+      it('refuses writes with SQLITE_FULL on a full disk, and writes again once there is room', async () => {
+        const fs = mountSmallFilesystem(MOUNT_BYTES);
+        const store = openSqliteStore(join(fs.dir, 'store', 'uploads.db'));
+        try {
+          await recordWithin(store, input);
+          const { bavail, bsize } = statfsSync(fs.dir);
+          writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(bavail * bsize));
+
+          const full = { code: expect.stringMatching(/^SQLITE_FULL/) };
+          await expect(store.checkWritable?.()).rejects.toMatchObject(full);
+          await expect(recordWithin(store, storedUpload(uploadRecord({ id: 'b' })), 1_000)).rejects.toMatchObject({ code: 'StoreUnavailable', cause: full });
+          rmSync(join(fs.dir, 'filler'));
+          await store.checkWritable?.();
+          expect(await recordWithin(store, storedUpload(uploadRecord({ id: 'b' })))).toMatchObject({ replayed: false });
+          expect(await store.get('a')).toEqual(input);
+        } finally {
+          await store.close();
+          fs.unmount();
+        }
+      });
+    });
+  }
 
   describe(`SQLite store checkpoints (${driver})`, () => {
     it('copies the write-ahead log into the file from a worker thread, not the connection that writes', async () => {
