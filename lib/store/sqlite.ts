@@ -6,6 +6,7 @@ import { groupCommit } from './group-commit.js';
 import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
+import { normalEtag } from './upload-id.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
@@ -29,8 +30,9 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * misses a record; only callbacks carry variables, and a callback's record is never replaced, so
  * the rows are only ever added. The callbacks that arrive together share one transaction
  * (group-commit.ts).
- * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
- * beside records.
+ * Ticket bindings live in `bindings`. `user_version` 3 marks this layout and id scheme; version 2
+ * kept the same tables with a callback without ETag under its bare reqId or fingerprint; version 1
+ * kept claims beside records.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS upload_records (
@@ -70,7 +72,14 @@ INSERT OR IGNORE INTO bindings (key, value, expires_at)
 DROP TABLE uploads;
 `;
 
-const SCHEMA_VERSION = 2;
+/**
+ * Version 3 gives a callback without an ETag an id of its own namespace: `req:<reqId>`, or
+ * `sig:<fingerprint>` (the SHA-256 of its signed bytes) without a reqId. Version 2 filed it under the
+ * bare value, which an uploader's template could make equal to another upload's (bucket, key, ETag)
+ * id. Which callbacks had no ETag is decided by `normalEtag`, as when their ids were made.
+ */
+const CALLBACK_ETAGS = "SELECT id, fingerprint, json_extract(record, '$.etag') AS etag FROM upload_records WHERE source = 'callback'";
+const SCHEMA_VERSION = 3;
 
 interface UploadRow {
   fingerprint: string;
@@ -240,8 +249,28 @@ export class SqliteStore implements UploadStore {
       this.#db.exec(SCHEMA);
       const hasVersion1 = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get();
       if (hasVersion1) this.#db.exec(FROM_VERSION_1);
+      this.#renameUnkeyedCallbacks();
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
+  }
+
+  /** Version 2 → 3: a callback without ETag moves from its bare reqId or fingerprint to `req:` or `sig:`, vars and all. */
+  #renameUnkeyedCallbacks(): void {
+    const unkeyed = this.#db
+      .prepare<{ id: string; fingerprint: string; etag: string | null }>(CALLBACK_ETAGS)
+      .all()
+      .filter((row) => normalEtag(row.etag) === null);
+    if (unkeyed.length === 0) return;
+    const read = this.#db.prepare<{ record: string }>('SELECT record FROM upload_records WHERE id = ?');
+    const moveRecord = this.#db.prepare('UPDATE upload_records SET id = ?, record = ? WHERE id = ?');
+    const moveVars = this.#db.prepare('UPDATE upload_vars SET id = ? WHERE id = ?');
+    for (const row of unkeyed) {
+      const record = JSON.parse((read.get(row.id) as { record: string }).record) as UploadRecord;
+      const id = record.reqId !== null ? `req:${record.reqId}` : `sig:${row.fingerprint}`;
+      if (id === row.id) continue;
+      moveRecord.run(id, JSON.stringify({ ...record, id }), row.id);
+      moveVars.run(id, row.id);
+    }
   }
 
   /** `work` in one transaction that takes the write lock first, so a locked file fails it at once, before any row. */

@@ -208,13 +208,19 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       old.prepare("INSERT INTO uploads VALUES ('R2', 'INPROGRESS', 'f2', 'tok', 1, NULL, NULL, NULL, NULL, NULL)").run();
       old.prepare("INSERT INTO uploads VALUES ('ticket:j1', 'INPROGRESS', 'bound-object', 'tok', 4102444800000, NULL, NULL, NULL, NULL, NULL)").run();
       old.prepare("INSERT INTO upload_vars VALUES ('x:uid', '42', 'R1')").run();
+      // A callback without ETag, filed under its reqId: it ends in the version 3 namespace.
+      const { source: __, ...v1Unkeyed } = uploadRecord({ id: 'R3', etag: null, object: 'users/42/no-etag.jpg' });
+      old.prepare("INSERT INTO uploads VALUES ('R3', 'COMPLETE', 'f3', NULL, NULL, ?, 'photos', 'users/42/no-etag.jpg', 'alice', ?)").run(JSON.stringify(v1Unkeyed), v1Unkeyed.receivedAt);
+      old.prepare("INSERT INTO upload_vars VALUES ('x:uid', '42', 'R3')").run();
       old.close();
       // Act
       const store = openSqliteStore(path);
       // Assess
       expect(await store.get('R1')).toEqual({ record: uploadRecord({ id: 'R1' }), fingerprint: 'f1' });
       expect(await store.get('R2')).toBeUndefined();
-      expect((await store.list({ variable: { name: 'x:uid', value: '42' } })).map((record) => record.id)).toEqual(['R1']);
+      expect(await store.get('R3')).toBeUndefined();
+      expect(await store.get('req:R3')).toEqual({ record: uploadRecord({ id: 'req:R3', reqId: 'R3', etag: null, object: 'users/42/no-etag.jpg' }), fingerprint: 'f3' });
+      expect((await store.list({ variable: { name: 'x:uid', value: '42' } })).map((record) => record.id).sort()).toEqual(['R1', 'req:R3']);
       expect(await store.bind({ key: 'ticket:j1', value: 'other', expiresAt: 0 })).toBe('bound-object');
       await store.close();
     });
@@ -285,6 +291,89 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       });
     });
   }
+
+  describe(`SQLite store opening a version 2 file (callbacks without ETag under their bare reqId or fingerprint) (${driver})`, () => {
+    /**
+     * test/vectors/sqlite-v2.db was written by the version 2 store (main at d71f0f5) from real signed
+     * callbacks through the receiver: one with an ETag, one without and with a reqId, one with
+     * neither, one whose ETag is two quotes; a listing's record replaced by a callback without ETag
+     * whose reqId was that record's id (the takeover of issue 15); another listing's record; a
+     * ticket binding.
+     */
+    const VERSION_2_FILE = join(process.cwd(), 'test', 'vectors', 'sqlite-v2.db');
+    const WITH_ETAG = '28da0e30c93c3037c4b1d94f2afe339bbba770ead7525308981d50a0d5cb9ef9';
+    const BARE_FINGERPRINT = '4807e28b5221db60a426dc57e4cc049448c867aeb55e41da1c6953dd4be0add9';
+    const TAKEN_OVER = '80b6ca9f1cad5a6e1b16805d3114162fb379e2ccad9b5d224bf6c4ff3333c23a';
+    const LISTED = 'b75832b61f0bc5525e42a969a497b5aff593eb8e1fc5b1002ce2bbe1962bdcea';
+    const copyOfVersion2 = () => {
+      const path = freshPath();
+      mkdirSync(dirname(path), { recursive: true });
+      copyFileSync(VERSION_2_FILE, path);
+      return path;
+    };
+    const rows = (path: string) => {
+      const db = openConnection(path);
+      const found = {
+        version: db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version,
+        records: db.prepare<{ id: string; fingerprint: string; record: string }>('SELECT id, fingerprint, record FROM upload_records ORDER BY id').all(),
+        vars: db.prepare<{ name: string; value: string; id: string }>('SELECT name, value, id FROM upload_vars ORDER BY value').all(),
+      };
+      db.close();
+      return found;
+    };
+
+    it('moves each callback without an ETag to req:<reqId> or sig:<fingerprint>, variables with it, in one go, and leaves the rest as it was', async () => {
+      // Prepare
+      const path = copyOfVersion2();
+      const before = rows(path);
+      expect(before.version).toBe(2);
+      // Act
+      const store = openSqliteStore(path);
+      await store.close();
+      // Assess: the ids, the records' own ids, the variables' rows.
+      const after = rows(path);
+      expect(after.version).toBe(3);
+      const moved: Record<string, string> = {
+        '5C1A00000000000000000002': 'req:5C1A00000000000000000002',
+        [BARE_FINGERPRINT]: `sig:${BARE_FINGERPRINT}`,
+        '5C1A00000000000000000004': 'req:5C1A00000000000000000004',
+        [TAKEN_OVER]: `req:${TAKEN_OVER}`,
+      };
+      const expected = before.records.map((row) => {
+        const id = moved[row.id] ?? row.id;
+        return { id, fingerprint: row.fingerprint, record: { ...JSON.parse(row.record), id } };
+      });
+      const parsed = after.records.map((row) => ({ ...row, record: JSON.parse(row.record) }));
+      expect(parsed.sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+      expect(after.vars).toEqual(before.vars.map((row) => ({ ...row, id: moved[row.id] ?? row.id })));
+      expect(after.records.map((row) => row.id)).toEqual(expect.arrayContaining([WITH_ETAG, LISTED]));
+    });
+
+    it('frees the id a callback without ETag had taken: the owner records its upload there, the taker keeps its own', async () => {
+      const store = openSqliteStore(copyOfVersion2());
+      const owner = uploadRecord({ id: TAKEN_OVER, object: 'users/5/victim.jpg', etag: '0CC175B9C0F1B6A831C399E269772661', vars: {} });
+
+      expect(await store.get(TAKEN_OVER)).toBeUndefined();
+      expect(await recordWithin(store, storedUpload(owner))).toEqual({ record: owner, replayed: false });
+      expect((await store.get(`req:${TAKEN_OVER}`))?.record).toMatchObject({ object: 'users/6/attacker.jpg', reqId: TAKEN_OVER });
+      expect((await store.list({ variable: { name: 'x:uid', value: '6' } })).map((record) => record.id)).toEqual([`req:${TAKEN_OVER}`]);
+      expect(await store.bind({ key: 'ticket:fixture', value: 'other', expiresAt: 0 })).toBe('a'.repeat(64));
+      await store.close();
+    });
+
+    it('opens the migrated file again without moving anything, and refuses a file of a newer layout', async () => {
+      const path = copyOfVersion2();
+      await openSqliteStore(path).close();
+      const migrated = rows(path);
+      await openSqliteStore(path).close();
+      expect(rows(path)).toEqual(migrated);
+
+      const db = openConnection(path);
+      db.exec('PRAGMA user_version = 4');
+      db.close();
+      expect(() => openSqliteStore(path)).toThrow(/layout version 4, newer than/);
+    });
+  });
 
   describe(`SQLite store checkpoints (${driver})`, () => {
     it('copies the write-ahead log into the file from a worker thread, not the connection that writes', async () => {
