@@ -101,6 +101,7 @@ export class SqliteStore implements UploadStore {
   readonly #bind: (binding: Binding) => string;
   readonly #get: SqliteStatement<UploadRow>;
   readonly #listings = new Map<string, SqliteStatement<{ record: string }>>();
+  readonly #getMany: SqliteStatement<UploadRow & { id: string }>;
   readonly #path: string;
   readonly #file: FileIdentity | undefined;
   readonly #begin: SqliteStatement<never>;
@@ -150,6 +151,7 @@ export class SqliteStore implements UploadStore {
       return this.#write(() => uploads.map(write));
     });
     this.#get = select;
+    this.#getMany = this.#db.prepare('SELECT id, fingerprint, record FROM upload_records WHERE id IN (SELECT value FROM json_each(?))');
 
     const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
     const bound = this.#db.prepare<{ value: string }>('SELECT value FROM bindings WHERE key = ?');
@@ -170,6 +172,16 @@ export class SqliteStore implements UploadStore {
     return this.#run(() => {
       const row = this.#get.get(id);
       return row && toUpload(row);
+    });
+  }
+
+  /** One `IN (…)` query for every id asked about, the ids bound as one JSON array (one statement for any number). */
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredUpload>> {
+    const found = new Map<string, StoredUpload>();
+    if (ids.length === 0) return found;
+    return this.#run(() => {
+      for (const row of this.#getMany.all(JSON.stringify(ids))) found.set(row.id, toUpload(row));
+      return found;
     });
   }
 
