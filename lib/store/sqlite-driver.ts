@@ -40,8 +40,9 @@ interface BuiltinLoader {
 }
 
 /**
- * Drivers load at run time, through `process.getBuiltinModule`, never through an `import` or a
- * `require` a bundler could follow: an app bundled with Next.js, webpack or esbuild builds without
+ * Drivers load at run time, through `process.getBuiltinModule` (Node 20.16 and 22.3, Bun, Deno),
+ * never through an `import` or a `require` a bundler could follow (webpack follows a `createRequire`
+ * imported from `node:module`): an app bundled with Next.js, webpack or esbuild builds without
  * better-sqlite3 installed, and loads a driver only when it opens a SQLite store.
  */
 function builtin<T>(id: string): T | undefined {
