@@ -77,6 +77,22 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       await again.close();
     });
 
+    it('writes the callbacks of one event-loop turn in one transaction: a row SQLite refuses undoes the whole turn, not the next', async () => {
+      const store = openSqliteStore(freshPath());
+      const upload = (id: string, source = 'callback') => storedUpload(uploadRecord({ id, object: `turn/${id}`, source: source as 'callback' }));
+      // Prepare: in one turn, nine good writes around one the table's CHECK refuses.
+      const turn = ['t1', 't2', 't3', 't4', 'bad', 't5', 't6', 't7', 't8', 't9'].map((id) => store.create(id === 'bad' ? upload(id, 'guess') : upload(id)));
+      // Act
+      const outcomes = await Promise.allSettled(turn);
+      const next = await store.create(upload('t10'));
+      // Assess: all ten failed together with SQLite's constraint error, none stored; the next turn stands.
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(Array.from({ length: 10 }, () => 'rejected'));
+      expect(outcomes[0]).toMatchObject({ reason: { code: expect.stringMatching(/^SQLITE_CONSTRAINT/) } });
+      expect(next).toEqual({ created: true });
+      expect((await store.list({})).map((record) => record.id)).toEqual(['t10']);
+      await store.close();
+    });
+
     it('yields one record from concurrent duplicates through two connections on one file', async () => {
       const path = freshPath();
       const stores = [openSqliteStore(path), openSqliteStore(path)];
