@@ -95,10 +95,10 @@ export function betterSqlite3Path(): string {
   }
 }
 
-/** Open `path` (created when missing) with `driver`; SQLite's errors come out as `SqliteError`. */
-export function openConnection(path: string, driver: SqliteDriverName = runtimeDriver()): SqliteConnection {
+/** Open `path` (created when missing) with this runtime's driver; SQLite's errors come out as `SqliteError`. */
+export function openConnection(path: string): SqliteConnection {
   try {
-    return open(path, driver);
+    return open(path, runtimeDriver());
   } catch (error) {
     throw asSqliteError(error);
   }

@@ -108,11 +108,11 @@ export class SqliteStore implements UploadStore {
   readonly #commit: SqliteStatement<never>;
   #checkpointer: Checkpointer | undefined;
 
-  constructor(path: string, driver?: SqliteDriverName) {
+  constructor(path: string) {
     this.description = `sqlite:${path}`;
     this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = openConnection(path, driver);
+    this.#db = openConnection(path);
     this.#begin = this.#db.prepare('BEGIN IMMEDIATE');
     this.#commit = this.#db.prepare('COMMIT');
     try {
