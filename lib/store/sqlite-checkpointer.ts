@@ -21,11 +21,11 @@ const RESTART_BYTES = 16 * 1024 * 1024;
 const FORCED_BUSY_TIMEOUT_MS = 100;
 
 /**
- * Runs in the worker, as CommonJS, on the store's own driver: its own connection (opening may wait
- * for another process: this thread serves nothing else). Each turn a PASSIVE checkpoint, which
- * never blocks a writer (a locked file just skips a turn); a TRUNCATE one, which copies the last
- * frames, waits for readers and empties the log, when the log passes RESTART_BYTES, or when it is
- * larger than the limit and nothing was written since the last turn.
+ * Runs in the worker, as CommonJS, on the store's own driver, with a connection of its own. Each turn
+ * a PASSIVE checkpoint, which never blocks a writer (a locked file just skips a turn); a TRUNCATE
+ * one, which copies the last frames, waits for readers and empties the log, when the log passes
+ * RESTART_BYTES, or when it is larger than the limit and nothing was written since the last turn.
+ * (bun:sqlite closes a connection only once its statements are finalized.)
  */
 const WORKER = `
 const { workerData: w, parentPort } = require('node:worker_threads');
@@ -33,23 +33,23 @@ const { statSync } = require('node:fs');
 const db = w.driver === 'bun:sqlite' ? new (require('bun:sqlite').Database)(w.path)
   : w.driver === 'node:sqlite' ? new (require('node:sqlite').DatabaseSync)(w.path)
   : new (require(w.modulePath))(w.path);
-const checkpoint = (mode, busyMs) => {
-  db.exec('PRAGMA busy_timeout = ' + busyMs);
-  return db.prepare('PRAGMA wal_checkpoint(' + mode + ')').get();
-};
+db.exec('PRAGMA busy_timeout = ' + w.forcedBusyMs);
+const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
 const walBytes = () => { try { return statSync(w.path + '-wal').size; } catch { return 0; } };
 let lastLog = -1;
 const timer = setInterval(() => {
   try {
-    const { log, checkpointed } = checkpoint('PASSIVE', 5000);
+    const { log, checkpointed } = passive.get();
     const bytes = walBytes();
     const resting = log === checkpointed && log === lastLog;
     lastLog = log;
-    if (bytes >= w.restartBytes || (resting && bytes > w.limitBytes)) checkpoint('TRUNCATE', w.forcedBusyMs);
+    if (bytes >= w.restartBytes || (resting && bytes > w.limitBytes)) truncate.get();
   } catch {}
 }, w.intervalMs);
 parentPort.once('message', () => {
   clearInterval(timer);
+  for (const statement of [passive, truncate]) statement.finalize?.();
   db.close();
 });
 `;
