@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
-import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
 import { normalEtag } from './upload-id.js';
@@ -16,6 +16,9 @@ import { normalEtag } from './upload-id.js';
  * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
  */
 const BUSY_TIMEOUT_MS = 0;
+
+/** How many forced checkpoints one write waits out before it fails busy like any other locked write. */
+const MAX_CHECKPOINT_WAITS = 3;
 
 /**
  * Opening is another matter: it happens once, before the store serves anything, and several
@@ -106,7 +109,7 @@ export class SqliteStore implements UploadStore {
   readonly #file: FileIdentity | undefined;
   readonly #begin: SqliteStatement<never>;
   readonly #commit: SqliteStatement<never>;
-  #checkpointer: Checkpointer | undefined;
+  readonly #checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
@@ -119,8 +122,6 @@ export class SqliteStore implements UploadStore {
       this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = NORMAL');
-      // When a writer starts the log again from its beginning, the file is trimmed to this size.
-      this.#db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       this.#migrate();
       this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {
@@ -128,6 +129,7 @@ export class SqliteStore implements UploadStore {
       throw asSqliteError(error);
     }
     this.#file = path === ':memory:' ? undefined : fileIdentity(resolve(path));
+    this.#checkpointer = this.#startCheckpointer();
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -146,10 +148,7 @@ export class SqliteStore implements UploadStore {
       for (const name in record.vars) addVar.run(name, record.vars[name] as string, record.id);
       return { created: true };
     };
-    this.#create = groupCommit((uploads: StoredUpload[]) => {
-      this.#checkpointer ??= this.#startCheckpointer();
-      return this.#write(() => uploads.map(write));
-    });
+    this.#create = groupCommit((uploads: StoredUpload[]) => this.#write(() => uploads.map(write)));
     this.#get = select;
     this.#getMany = this.#db.prepare('SELECT id, fingerprint, record FROM upload_records WHERE id IN (SELECT value FROM json_each(?))');
 
@@ -165,7 +164,7 @@ export class SqliteStore implements UploadStore {
   }
 
   create(upload: StoredUpload): Promise<CreateOutcome> {
-    return this.#create(upload);
+    return this.#outlastingCheckpoints(() => this.#create(upload));
   }
 
   async get(id: string): Promise<StoredUpload | undefined> {
@@ -186,7 +185,7 @@ export class SqliteStore implements UploadStore {
   }
 
   async bind(binding: Binding): Promise<string> {
-    return this.#write(() => this.#bind(binding));
+    return this.#outlastingCheckpoints(async () => this.#write(() => this.#bind(binding)));
   }
 
   async list(query: ListQuery): Promise<UploadRecord[]> {
@@ -233,7 +232,7 @@ export class SqliteStore implements UploadStore {
    * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
    */
   async checkWritable(): Promise<void> {
-    this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`));
+    await this.#outlastingCheckpoints(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)));
   }
 
   async close(): Promise<void> {
@@ -242,7 +241,24 @@ export class SqliteStore implements UploadStore {
     if (this.#db.isOpen) this.#db.close();
   }
 
-  /** Started with the first write: a store that only reads never needs one. */
+  /**
+   * Writes wait while the checkpoint worker restarts the log (a few milliseconds now and then, see
+   * sqlite-checkpointer.ts), and one that found the file locked by it is made again as soon as it
+   * is done, instead of failing busy into the caller's backoff; the writes that waited share one
+   * commit. Any other lock (another process) fails at once, as every lock does.
+   */
+  async #outlastingCheckpoints<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.#checkpointer?.forcing()) await this.#checkpointer.forced();
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt === MAX_CHECKPOINT_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.forcing()) throw error;
+      }
+    }
+  }
+
+  /** Started with the store, so it checkpoints from the first write of a burst on. */
   #startCheckpointer(): Checkpointer | undefined {
     if (this.#path === ':memory:') return undefined;
     this.#db.exec('PRAGMA wal_autocheckpoint = 0');
