@@ -1,35 +1,41 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { betterSqlite3Path, type SqliteDriverName } from './sqlite-driver.js';
 
-/** How often the worker copies the write-ahead log back into the database file. */
+/**
+ * How often the worker copies the write-ahead log back into the database file: every 100 ms, every
+ * 20 ms while more than 2 MB were written since its last turn.
+ */
 const INTERVAL_MS = 100;
+const FAST_INTERVAL_MS = 20;
+const FAST_BYTES = 2 * 1024 * 1024;
 
 /**
  * The log's bounds. A writer that starts when every frame has been copied back begins the log again
  * from its start. Under sustained load that moment never comes (each turn's commit lands before a
- * checkpoint catches up), so past `RESTART_BYTES` the worker makes it come; at rest it empties a log
- * file left larger than `REST_BYTES`.
+ * checkpoint catches up), so once the log passes `RESTART_BYTES` the worker makes it come: one more
+ * PASSIVE checkpoint while writes go on, then it sets `forcing`, the store holds its writes (they
+ * wait, they do not fail), and a RESTART checkpoint takes the write lock, copies the last frames and
+ * lets the next write start the log again. At rest it empties a log file larger than `REST_BYTES`.
+ * A log that passes `HOLD_BYTES` has outrun the worker (a burst on a slow disk): the store holds its
+ * writes until the worker has restarted it.
  */
 const RESTART_BYTES = 16 * 1024 * 1024;
 const REST_BYTES = 4 * 1024 * 1024;
+const HOLD_BYTES = 48 * 1024 * 1024;
 
-/**
- * How the worker restarts the log with the least stop to writing. PASSIVE checkpoints, which never
- * block a writer, copy back all but the last few frames (`CATCH_UP_FRAMES`, `CATCH_UP_TRIES` at
- * most); then the worker sets `forcing`, the store holds its next writes (they wait, they do not
- * fail), and a RESTART checkpoint takes the write lock, copies those last frames, and lets the next
- * writer start the log again. The lock is waited for up to `FORCED_BUSY_TIMEOUT_MS` (the store's
- * commit in progress, a reader, another process), in the worker.
- */
-const CATCH_UP_FRAMES = 64;
-const CATCH_UP_TRIES = 4;
+/** How long the worker waits for the write lock (the store's commit in progress, a reader, another process). */
 const FORCED_BUSY_TIMEOUT_MS = 200;
+/** How long a held write waits for the worker at most, so that a stuck worker can delay writes but never stop them. */
+const MAX_HOLD_MS = 1_000;
+/** How often the store looks at the log file's size while it writes. */
+const SIZE_CHECK_MS = 10;
 
 /**
- * Runs in the worker, as CommonJS, on the store's own driver, with a connection of its own: each turn
- * a PASSIVE checkpoint (a locked file just skips a turn), a forced one when the log is long or left
- * large at rest (nothing written for a turn). `forcing` is shared memory the store reads at once.
- * (bun:sqlite closes a connection only once its statements are finalized.)
+ * Runs in the worker, as CommonJS, on the store's own driver, with a connection of its own. `state`
+ * is shared memory the store reads at once: [0] is 1 while a forced checkpoint runs, [1] the log
+ * file's size in KiB when it last ended. (bun:sqlite closes a connection only once its statements
+ * are finalized.)
  */
 const WORKER = `
 const { workerData: w, parentPort } = require('node:worker_threads');
@@ -41,41 +47,48 @@ db.exec('PRAGMA busy_timeout = ' + w.forcedBusyMs);
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
 const truncate = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)');
-const forcing = new Int32Array(w.forcing);
 const pageSize = db.prepare('PRAGMA page_size');
 const frameBytes = pageSize.get().page_size + 24;
+const state = new Int32Array(w.state);
 const walBytes = () => { try { return statSync(w.path + '-wal').size; } catch { return 0; } };
 const force = (checkpoint) => {
-  for (let tries = 0; tries < w.catchUpTries; tries++) {
-    const { log, checkpointed } = passive.get();
-    if (log - checkpointed <= w.catchUpFrames) break;
+  passive.get();
+  Atomics.store(state, 0, 1);
+  try { checkpoint.get(); } finally {
+    Atomics.store(state, 1, Math.ceil(walBytes() / 1024));
+    Atomics.store(state, 0, 0);
+    parentPort.postMessage('forced');
   }
-  Atomics.store(forcing, 0, 1);
-  try { checkpoint.get(); } finally { Atomics.store(forcing, 0, 0); parentPort.postMessage('forced'); }
 };
-let lastLog = -1;
-const timer = setInterval(() => {
+let lastLog = 0;
+let timer;
+const turn = () => {
+  let soon = false;
   try {
     // log: the frames written since the log last started; the file keeps its largest size until emptied.
     const { log, checkpointed } = passive.get();
     const resting = log === checkpointed && log === lastLog;
+    // (A log smaller than at the last turn has started again since.)
+    soon = (log < lastLog ? log : log - lastLog) * frameBytes > w.fastBytes;
     lastLog = log;
     if (resting && walBytes() > w.restBytes) force(truncate);
     else if (log * frameBytes >= w.restartBytes) force(restart);
   } catch {}
-}, w.intervalMs);
+  timer = setTimeout(turn, soon ? w.fastIntervalMs : w.intervalMs);
+};
+timer = setTimeout(turn, w.intervalMs);
 parentPort.once('message', () => {
-  clearInterval(timer);
+  clearTimeout(timer);
   for (const statement of [passive, restart, truncate, pageSize]) statement.finalize?.();
   db.close();
 });
 `;
 
 export interface Checkpointer {
-  /** Whether the worker is running a forced checkpoint now (and may hold the write lock). */
-  forcing(): boolean;
-  /** Resolves when the worker's current forced checkpoint is over (or the worker has gone). */
-  forced(): Promise<void>;
+  /** Whether writes should wait now: the worker is restarting the log, or the log has outrun it. */
+  holdsWrites(): boolean;
+  /** Resolves when the worker has next restarted the log (or gone, or after `MAX_HOLD_MS`). */
+  restarted(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,9 +103,11 @@ export interface Checkpointer {
 export function startCheckpointer(path: string, driver: SqliteDriverName, onFailure: (error: unknown) => void): Checkpointer {
   // Resolved here, where this package's own node_modules are in reach, whatever the worker's directory.
   const modulePath = driver === 'better-sqlite3' ? betterSqlite3Path() : undefined;
-  // Set by the worker while it runs a forced checkpoint: read at once here, with no message to wait for.
-  const forcing = new Int32Array(new SharedArrayBuffer(4));
-  const workerData = { driver, modulePath, path, forcing: forcing.buffer, intervalMs: INTERVAL_MS, restartBytes: RESTART_BYTES, restBytes: REST_BYTES, catchUpFrames: CATCH_UP_FRAMES, catchUpTries: CATCH_UP_TRIES, forcedBusyMs: FORCED_BUSY_TIMEOUT_MS };
+  const state = new Int32Array(new SharedArrayBuffer(8));
+  const workerData = {
+    driver, modulePath, path, state: state.buffer, intervalMs: INTERVAL_MS, fastIntervalMs: FAST_INTERVAL_MS, fastBytes: FAST_BYTES,
+    restartBytes: RESTART_BYTES, restBytes: REST_BYTES, forcedBusyMs: FORCED_BUSY_TIMEOUT_MS,
+  };
   const worker = new Worker(WORKER, { eval: true, workerData });
   let stopping = false;
   let waiting: (() => void)[] = [];
@@ -101,20 +116,44 @@ export function startCheckpointer(path: string, driver: SqliteDriverName, onFail
     waiting = [];
     for (const resume of waiters) resume();
   };
+  let checkedAt = -Infinity;
+  let outrun = false;
   worker.unref();
-  worker.on('message', release);
+  worker.on('message', () => {
+    checkedAt = -Infinity;
+    release();
+  });
   worker.once('error', onFailure);
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
       if (!stopping) onFailure(new Error(`the checkpoint worker exited with ${code}`));
-      Atomics.store(forcing, 0, 0);
+      Atomics.store(state, 0, 0);
+      outrun = false;
+      checkedAt = Infinity;
       release();
       resolve();
     });
   });
   return {
-    forcing: () => Atomics.load(forcing, 0) === 1,
-    forced: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    holdsWrites() {
+      if (Atomics.load(state, 0) === 1) return true;
+      const now = performance.now();
+      if (now - checkedAt >= SIZE_CHECK_MS) {
+        checkedAt = now;
+        // Past its size when the worker last restarted it, the file's size is the log's.
+        const bytes = fileSize(`${path}-wal`);
+        outrun = bytes > HOLD_BYTES && bytes > Atomics.load(state, 1) * 1024;
+      }
+      return outrun;
+    },
+    restarted: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, MAX_HOLD_MS);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
     async stop() {
       stopping = true;
       // The worker closes its connection and ends; one stuck in a checkpoint is ended after a while.
@@ -124,4 +163,12 @@ export function startCheckpointer(path: string, driver: SqliteDriverName, onFail
       clearTimeout(stuck);
     },
   };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

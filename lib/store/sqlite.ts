@@ -242,18 +242,18 @@ export class SqliteStore implements UploadStore {
   }
 
   /**
-   * Writes wait while the checkpoint worker restarts the log (a few milliseconds now and then, see
-   * sqlite-checkpointer.ts), and one that found the file locked by it is made again as soon as it
-   * is done, instead of failing busy into the caller's backoff; the writes that waited share one
-   * commit. Any other lock (another process) fails at once, as every lock does.
+   * Writes wait while the checkpoint worker restarts the log (a few tens of milliseconds now and
+   * then, see sqlite-checkpointer.ts), and one that found the file locked by it is made again as
+   * soon as it is done, instead of failing busy into the caller's backoff; the writes that waited
+   * share one commit. Any other lock (another process) fails at once, as every lock does.
    */
   async #outlastingCheckpoints<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      if (this.#checkpointer?.forcing()) await this.#checkpointer.forced();
+      if (this.#checkpointer?.holdsWrites()) await this.#checkpointer.restarted();
       try {
         return await write();
       } catch (error) {
-        if (attempt === MAX_CHECKPOINT_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.forcing()) throw error;
+        if (attempt === MAX_CHECKPOINT_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.holdsWrites()) throw error;
       }
     }
   }
