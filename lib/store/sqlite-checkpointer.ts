@@ -32,17 +32,23 @@ const MAX_HOLD_MS = 1_000;
 const SIZE_CHECK_MS = 10;
 
 /**
- * Runs in the worker, as CommonJS, on the store's own driver, with a connection of its own. `state`
- * is shared memory the store reads at once: [0] is 1 while a forced checkpoint runs, [1] the log
- * file's size in KiB when it last ended. (bun:sqlite closes a connection only once its statements
- * are finalized.)
+ * Runs in the worker, as CommonJS, on the store's own driver, with a connection of its own to the
+ * file the store has open: it never creates one (a file deleted before the worker started stays
+ * deleted), and it stops once the file at the path is another or none (its log may belong to the
+ * file that was there). `state` is shared memory the store reads at once: [0] is 1 while a forced
+ * checkpoint runs, [1] the log file's size in KiB when it last ended. (bun:sqlite closes a
+ * connection only once its statements are finalized.)
  */
 const WORKER = `
 const { workerData: w, parentPort } = require('node:worker_threads');
 const { statSync } = require('node:fs');
-const db = w.driver === 'bun:sqlite' ? new (require('bun:sqlite').Database)(w.path)
-  : w.driver === 'node:sqlite' ? new (require('node:sqlite').DatabaseSync)(w.path)
-  : new (require(w.modulePath))(w.path);
+const moved = () => { try { const { dev, ino } = statSync(w.path); return dev !== w.dev || ino !== w.ino; } catch { return true; } };
+if (!moved()) run();
+function run() {
+const mustExist = () => { const url = require('node:url').pathToFileURL(w.path); url.searchParams.set('mode', 'rw'); return url; };
+const db = w.driver === 'bun:sqlite' ? new (require('bun:sqlite').Database)(w.path, { create: false, readwrite: true })
+  : w.driver === 'node:sqlite' ? new (require('node:sqlite').DatabaseSync)(mustExist())
+  : new (require(w.modulePath))(w.path, { fileMustExist: true });
 db.exec('PRAGMA busy_timeout = ' + w.forcedBusyMs);
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
@@ -62,7 +68,14 @@ const force = (checkpoint) => {
 };
 let lastLog = 0;
 let timer;
+const stop = () => {
+  clearTimeout(timer);
+  parentPort.removeAllListeners('message');
+  for (const statement of [passive, restart, truncate, pageSize]) statement.finalize?.();
+  db.close();
+};
 const turn = () => {
+  if (moved()) return stop();
   let soon = false;
   try {
     // log: the frames written since the log last started; the file keeps its largest size until emptied.
@@ -77,11 +90,8 @@ const turn = () => {
   timer = setTimeout(turn, soon ? w.fastIntervalMs : w.intervalMs);
 };
 timer = setTimeout(turn, w.intervalMs);
-parentPort.once('message', () => {
-  clearTimeout(timer);
-  for (const statement of [passive, restart, truncate, pageSize]) statement.finalize?.();
-  db.close();
-});
+parentPort.once('message', stop);
+}
 `;
 
 export interface Checkpointer {
@@ -100,12 +110,12 @@ export interface Checkpointer {
  * the log bounded. If the worker cannot run, `onFailure` hears it (the caller turns its own
  * checkpoints back on).
  */
-export function startCheckpointer(path: string, driver: SqliteDriverName, onFailure: (error: unknown) => void): Checkpointer {
+export function startCheckpointer(path: string, file: { dev: number; ino: number }, driver: SqliteDriverName, onFailure: (error: unknown) => void): Checkpointer {
   // Resolved here, where this package's own node_modules are in reach, whatever the worker's directory.
   const modulePath = driver === 'better-sqlite3' ? betterSqlite3Path() : undefined;
   const state = new Int32Array(new SharedArrayBuffer(8));
   const workerData = {
-    driver, modulePath, path, state: state.buffer, intervalMs: INTERVAL_MS, fastIntervalMs: FAST_INTERVAL_MS, fastBytes: FAST_BYTES,
+    driver, modulePath, path, dev: file.dev, ino: file.ino, state: state.buffer, intervalMs: INTERVAL_MS, fastIntervalMs: FAST_INTERVAL_MS, fastBytes: FAST_BYTES,
     restartBytes: RESTART_BYTES, restBytes: REST_BYTES, forcedBusyMs: FORCED_BUSY_TIMEOUT_MS,
   };
   const worker = new Worker(WORKER, { eval: true, workerData });

@@ -260,9 +260,9 @@ export class SqliteStore implements UploadStore {
 
   /** Started with the store, so it checkpoints from the first write of a burst on. */
   #startCheckpointer(): Checkpointer | undefined {
-    if (this.#path === ':memory:') return undefined;
+    if (!this.#file) return undefined;
     this.#db.exec('PRAGMA wal_autocheckpoint = 0');
-    return startCheckpointer(this.#path, this.#db.driver, () => {
+    return startCheckpointer(this.#path, this.#file, this.#db.driver, () => {
       if (this.#db.isOpen) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
     });
   }
