@@ -105,7 +105,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   async function settle(object: ListedObject): Promise<void> {
     try {
       const outcome = await withBudget(async (budget) => {
-        const id = uploadId({ bucket, object: object.key, etag: object.etag }, object.etag);
+        const id = uploadId({ bucket, object: object.key, etag: object.etag }, { facts: object.etag });
         if (await callStore(budget, 'read the upload record', (options) => store.get(id, options))) return 'alreadyRecorded';
         const facts = await headObject(oss, bucket, object.key, budget.signal);
         // Replaced since the listing: that is another upload, for the run that lists it.
