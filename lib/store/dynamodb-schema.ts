@@ -15,9 +15,10 @@ import table from './dynamodb-table.json' with { type: 'json' };
  *
  * Custom variables: one small item per variable of a record, key `pk = v#<name>=<value>#<id>`, with
  * varKey and sortKey for the `byVar` index and recordId pointing at the upload. They are written just
- * after the record; listing by variable reads the records they point at and checks each, so an index
- * item whose record changed or never came never lists one that does not match. This indexes every
- * variable without configuration, at one batch write per record with variables.
+ * before the record, so a create that fails between the two leaves no record rather than one that
+ * listing by variable misses; listing by variable reads the records they point at and checks each,
+ * so an index item whose record changed, never came or belongs to another upload lists nothing. This
+ * indexes every variable without configuration, at one batch write per record with variables.
  *
  * Ticket bindings: key `pk = t#<key>`, the bound value, and expiresAt for TTL clean-up. They carry no
  * listing attribute, so no index holds them and they are never listed.

@@ -13,7 +13,11 @@ export type ProxyFault =
   | { kind: 'hang' }
   | { kind: 'lose-answer' }
   | { kind: 'cut-answer' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** AccessDeniedException, which no client retries: a role that lacks the operation. */
+  | { kind: 'refuse' }
+  /** A batch answered 200 with nothing done: every key (BatchGetItem) or item (BatchWriteItem) back as unprocessed. */
+  | { kind: 'unprocessed' };
 
 export interface FaultProxyOptions {
   /**
@@ -28,8 +32,12 @@ export interface FaultProxy {
   endpoint: string;
   /** Apply `fault` to the next `times` requests for `operation` (e.g. `PutItem`). */
   inject(operation: string, fault: ProxyFault, times?: number): void;
+  /** Apply `fault` to the `from`-th write request (PutItem, BatchWriteItem, …; counting from 1) and every later one. */
+  failWrites(from: number, fault: ProxyFault): void;
   /** How many requests of each operation reached the proxy. */
   seen: Record<string, number>;
+  /** The body of the last request of each operation, parsed. */
+  lastInput: Record<string, unknown>;
   /** All requests that reached the proxy, of any operation. */
   total(): number;
   stop(): Promise<void>;
@@ -41,9 +49,14 @@ interface Upstream {
   payload: Buffer;
 }
 
+const WRITE_OPERATIONS = new Set(['PutItem', 'BatchWriteItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const faults: { operation: string; fault: ProxyFault; times: number }[] = [];
+  let failWritesFrom: { from: number; fault: ProxyFault } | undefined;
+  let writes = 0;
   const seen: Record<string, number> = {};
+  const lastInput: Record<string, unknown> = {};
   const held = new Set<ServerResponse>();
   const { hostname, port } = new URL(target);
 
@@ -78,8 +91,10 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       seen[operation] = (seen[operation] ?? 0) + 1;
       const match = faults.find((entry) => entry.operation === operation && entry.times > 0);
       if (match) match.times--;
-      const fault = match?.fault;
+      const write = WRITE_OPERATIONS.has(operation) ? ++writes : 0;
+      const fault = match?.fault ?? (failWritesFrom && write >= failWritesFrom.from ? failWritesFrom.fault : undefined);
       const body = Buffer.concat(chunks);
+      lastInput[operation] = JSON.parse(body.toString() || 'null') as unknown;
       const answerWith = (name: string, status: number) => {
         const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${name}`, message: 'injected by the fault proxy' });
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(payload);
@@ -108,6 +123,13 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         }
         case 'reset':
           return req.socket.destroy();
+        case 'refuse':
+          return answerWith('AccessDeniedException', 400);
+        case 'unprocessed': {
+          const { RequestItems } = lastInput[operation] as { RequestItems: unknown };
+          const left = operation === 'BatchGetItem' ? { Responses: {}, UnprocessedKeys: RequestItems } : { UnprocessedItems: RequestItems };
+          return res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(left));
+        }
       }
     });
   });
@@ -115,7 +137,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     inject: (operation, fault, times = 1) => void faults.push({ operation, fault, times }),
+    failWrites: (from, fault) => void (failWritesFrom = { from, fault }),
     seen,
+    lastInput,
     total: () => Object.values(seen).reduce((sum, count) => sum + count, 0),
     stop: () =>
       new Promise<void>((resolve) => {

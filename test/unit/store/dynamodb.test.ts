@@ -25,7 +25,15 @@ beforeAll(async () => {
 });
 afterAll(() => local.stop());
 
-describeStoreContract('dynamodb (dynalite)', async () => openDynamoDbStore(freshTableName(), { clientConfig: local.clientConfig }));
+let contractTable = '';
+describeStoreContract('dynamodb (dynalite)', async () => openDynamoDbStore((contractTable = freshTableName()), { clientConfig: local.clientConfig }), {
+  // A record with variables is two writes: its index items, then the record.
+  interruptWrites: async (failAt) => {
+    const proxy = await startFaultProxy(local.endpoint);
+    proxy.failWrites(failAt, { kind: 'refuse' });
+    return { store: openDynamoDbStore(contractTable, { clientConfig: dynamoClientConfig(proxy.endpoint) }), stop: () => proxy.stop() };
+  },
+});
 
 const withVars = storedUpload(uploadRecord({ id: 'a' }));
 const withoutVars = storedUpload(uploadRecord({ id: 'a', vars: {} }));
@@ -75,15 +83,28 @@ describe('DynamoDB store: requests per call, counted at the proxy', () => {
     await close();
   });
 
-  it('resends the index items with a redelivery of a callback with variables, so a crash between the two writes heals', async () => {
+  it('writes the index items before the record: a failure between the two leaves no record, and a redelivery writes both (issue 15)', async () => {
     const { store, direct, proxy, close } = await storeBehindProxy({ returnItemOnConditionFailure: true });
-    proxy.inject('BatchWriteItem', { kind: 'hang' });
+    proxy.inject('PutItem', { kind: 'hang' });
     await expect(recordWithin(store, withVars, 300)).rejects.toMatchObject({ code: 'DeadlineExceeded' });
-    // The record is stored, its index items are not: listing by variable misses it, never lies.
-    expect(await direct.get('a')).toEqual(withVars);
+    // The index items are stored, the record is not: no listing finds the upload, none lies about it.
+    expect(await direct.get('a')).toBeUndefined();
+    expect(await direct.list({})).toEqual([]);
     expect(await direct.list(byUid)).toEqual([]);
-    expect(await requestsOf(proxy, () => recordWithin(store, withVars))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
+    expect(await requestsOf(proxy, () => recordWithin(store, withVars))).toEqual({ BatchWriteItem: 1, PutItem: 1 });
+    expect(await direct.list({})).toEqual([withVars.record]);
     expect(await direct.list(byUid)).toEqual([withVars.record]);
+    await close();
+  });
+
+  it('lists nothing through the index items of a callback refused as a conflict', async () => {
+    const { store, direct, close } = await storeBehindProxy({ returnItemOnConditionFailure: true });
+    const first = storedUpload(uploadRecord({ id: 'R1', etag: null }));
+    await recordWithin(store, first);
+    const other = storedUpload(uploadRecord({ id: 'R1', etag: null, vars: { 'x:uid': '7' } }), fingerprintOf('other bytes'));
+    await expect(recordWithin(store, other)).rejects.toMatchObject({ code: 'IdempotencyConflict' });
+    expect(await direct.list({ variable: { name: 'x:uid', value: '7' } })).toEqual([]);
+    expect(await direct.list(byUid)).toEqual([first.record]);
     await close();
   });
 
@@ -105,6 +126,47 @@ describe('DynamoDB store: requests per call, counted at the proxy', () => {
     expect(await requestsOf(proxy, () => recordWithin(store, storedUpload(record)))).toEqual({ PutItem: 1, BatchWriteItem: 2 });
     expect(await direct.list({ variable: { name: 'x:v29', value: '29' } })).toEqual([record]);
     await close();
+  });
+
+  it('reads many records with one consistent BatchGetItem, resending unprocessed keys a bounded number of times', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const { store, proxy, close } = await storeBehindProxy();
+      const uploads = ['m1', 'm2', 'm3'].map((id) => storedUpload(uploadRecord({ id, vars: {} })));
+      for (const upload of uploads) await store.create(upload);
+      const ask = ['m3', 'absent', 'm1', 'm3', 'm2'];
+      const expected = new Map(uploads.map((upload) => [upload.record.id, upload]));
+      expect(await requestsOf(proxy, async () => expect(await store.getMany!(ask)).toEqual(expected))).toEqual({ BatchGetItem: 1 });
+      const sent = () => Object.values((proxy.lastInput.BatchGetItem as { RequestItems: Record<string, { ConsistentRead: boolean; Keys: unknown[] }> }).RequestItems)[0];
+      expect(sent()).toMatchObject({ ConsistentRead: true, Keys: [{ pk: { S: 'u#m3' } }, { pk: { S: 'u#absent' } }, { pk: { S: 'u#m1' } }, { pk: { S: 'u#m2' } }] });
+      proxy.inject('BatchGetItem', { kind: 'unprocessed' }, 2);
+      expect(await requestsOf(proxy, async () => expect(await store.getMany!(ask)).toEqual(expected))).toEqual({ BatchGetItem: 3 });
+      // The keys sent back as unprocessed, resent as consistent reads.
+      expect(sent()).toMatchObject({ ConsistentRead: true, Keys: expect.arrayContaining([{ pk: { S: 'u#m1' } }]) });
+      proxy.inject('BatchGetItem', { kind: 'unprocessed' }, Infinity);
+      const stuck = requestsOf(proxy, () => store.getMany!(ask));
+      await expect(stuck).rejects.toMatchObject({ code: 'UnprocessedKeys' });
+      expect(proxy.seen.BatchGetItem).toBe(1 + 3 + 4);
+      await close();
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('gives up on index items DynamoDB keeps leaving unprocessed, writing no record: 503, never a half-written upload', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const { store, direct, proxy, close } = await storeBehindProxy();
+      proxy.inject('BatchWriteItem', { kind: 'unprocessed' }, Infinity);
+      const attempt = recordWithin(store, withVars);
+      await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable' });
+      await expect(attempt).rejects.toHaveProperty('cause.code', 'UnprocessedItems');
+      expect(proxy.seen).toEqual({ BatchWriteItem: 4 });
+      expect(await direct.get('a')).toBeUndefined();
+      await close();
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('binds a ticket with one conditional PutItem, and answers a second bind from the failed put', async () => {
