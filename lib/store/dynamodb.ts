@@ -36,7 +36,7 @@ interface QueryOutput {
 /**
  * `dynamodb:<table>`, with the standard AWS environment (region, credentials, AWS_ENDPOINT_URL_DYNAMODB)
  * through `DynamoDbClient`. A new upload is one conditional PutItem of the finished record, after one
- * BatchWriteItem of its variable index items when it has custom variables. Every data call carries
+ * BatchWriteItem of variable index items when it has more than one custom variable. Every data call carries
  * the deadline and its abort signal; retries are the client's (the AWS SDK's standard mode).
  */
 export class DynamoDbStore implements UploadStore {
@@ -51,10 +51,11 @@ export class DynamoDbStore implements UploadStore {
   }
 
   /**
-   * The index items first, then the record: a record is only ever stored with its index items already
-   * there, so a failure between the two writes leaves no record (and index items that list nothing:
-   * listing by variable reads each record they point at and drops the ones that are missing or do not
-   * match), never a record that `records` lists and `records --var` misses.
+   * One conditional PutItem when the record has one custom variable or none. With more, the index
+   * items of the others first, then the record: a record is only ever stored with its index items
+   * already there, so a failure between the two writes leaves no record (and index items that list
+   * nothing: listing by variable reads each record they point at and drops the ones that are missing
+   * or do not match), never a record that `records` lists and `records --var` misses.
    */
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     const { record } = upload;

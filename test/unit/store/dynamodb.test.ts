@@ -57,11 +57,14 @@ async function requestsOf(proxy: FaultProxy, act: () => Promise<unknown>): Promi
 }
 
 describe('DynamoDB store: requests per call, counted at the proxy', () => {
-  it('records a new callback without variables with one conditional PutItem, and with variables adds one BatchWriteItem', async () => {
+  it('records a new callback with one conditional PutItem when it has one custom variable or none, and adds one BatchWriteItem for more', async () => {
     const { store, direct, proxy, close } = await storeBehindProxy();
     expect(await requestsOf(proxy, () => recordWithin(store, withoutVars))).toEqual({ PutItem: 1 });
+    const one = uploadRecord({ id: 'one', vars: { 'x:uid': '42' } });
+    expect(await requestsOf(proxy, () => recordWithin(store, storedUpload(one)))).toEqual({ PutItem: 1 });
     expect(await requestsOf(proxy, () => recordWithin(store, storedUpload(uploadRecord({ id: 'b' }))))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
-    expect(await direct.list(byUid)).toEqual([uploadRecord({ id: 'b' })]);
+    expect((await direct.list(byUid)).map((record) => record.id).sort()).toEqual(['b', 'one']);
+    expect(await direct.list({ variable: { name: 'x:album', value: 'holiday' } })).toEqual([uploadRecord({ id: 'b' })]);
     await close();
   });
 
@@ -110,10 +113,11 @@ describe('DynamoDB store: requests per call, counted at the proxy', () => {
 
   it('writes the index items of a callback that replaces a listed record the same way, and never lists through the old ones', async () => {
     const { store, direct, proxy, close } = await storeBehindProxy();
-    const listed = storedUpload(uploadRecord({ id: 'a', source: 'reconcile', vars: { 'x:uid': '7' } }), fingerprintOf('listing'));
+    const listed = storedUpload(uploadRecord({ id: 'a', source: 'reconcile', vars: { 'x:uid': '7', 'x:album': 'old' } }), fingerprintOf('listing'));
     expect(await requestsOf(proxy, () => recordWithin(store, listed))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
     expect(await requestsOf(proxy, () => recordWithin(store, withVars))).toEqual({ PutItem: 1, BatchWriteItem: 1 });
     expect(await direct.list({ variable: { name: 'x:uid', value: '7' } })).toEqual([]);
+    expect(await direct.list({ variable: { name: 'x:album', value: 'old' } })).toEqual([]);
     expect(await direct.list(byUid)).toEqual([withVars.record]);
     expect(await direct.list({ source: 'reconcile' })).toEqual([]);
     await close();
@@ -189,8 +193,12 @@ describe('DynamoDB store: what it writes', () => {
     await store.init();
     await store.create(storedUpload(uploadRecord({ id: 'a', source: 'event', uploader: null })));
     const item = await itemOf(table, 'u#a');
-    expect(Object.keys(item ?? {}).sort()).toEqual(['bucket', 'fingerprint', 'objectKey', 'pk', 'record', 'sortKey', 'source', 'sourceShard', 'timeShard']);
+    expect(Object.keys(item ?? {}).sort()).toEqual(['bucket', 'fingerprint', 'objectKey', 'pk', 'record', 'recordId', 'sortKey', 'source', 'sourceShard', 'timeShard', 'varKey']);
     expect(item?.sourceShard?.S).toBe(`event#${item?.timeShard?.S}`);
+    // The record item is in byVar under its first variable by name; the other has an index item of its own.
+    expect(item).toMatchObject({ varKey: { S: 'x:album=holiday' }, recordId: { S: 'a' } });
+    expect(await itemOf(table, 'v#x:uid=42#a')).toMatchObject({ varKey: { S: 'x:uid=42' }, recordId: { S: 'a' } });
+    expect(await itemOf(table, 'v#x:album=holiday#a')).toBeUndefined();
     const expiresAt = Date.UTC(2026, 7, 1, 10, 0, 0, 1);
     await store.bind({ key: 'ticket:1', value: 'object', expiresAt });
     expect(await itemOf(table, 't#ticket:1')).toEqual({ pk: { S: 't#ticket:1' }, value: { S: 'object' }, expiresAt: { N: String(Math.ceil(expiresAt / 1000)) } });
