@@ -33,7 +33,7 @@ export async function bundleFunction(name: string, outDir = BUNDLE_DIR): Promise
   const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
   const { metafile } = await build({
-    ...esbuildOptions.functionBuildOptions,
+    ...esbuildOptions.functionBuildOptionsFor(name),
     entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
     outdir: dir,
     absWorkingDir: ROOT,

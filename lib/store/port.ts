@@ -41,6 +41,8 @@ export interface ListQuery {
 export interface StoreCallOptions {
   /** Aborted when the receiver's deadline passes; adapters pass it to their client. */
   signal?: AbortSignal;
+  /** The same deadline in epoch ms (`Date.now()`'s clock): a client's retry that would end past it is not begun. */
+  deadline?: number;
 }
 
 export interface InitOptions {

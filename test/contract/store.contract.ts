@@ -6,6 +6,14 @@ import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../supp
 export interface StoreContractOptions {
   /** Listing reads an eventually consistent index (Tablestore search): wait for it before asserting. */
   settle?: () => Promise<void>;
+  /**
+   * How a create can be cut off between its writes, so the suite can hold every store to "a failed
+   * create leaves no record, or one every listing finds". `'one write'`: the store's create is a
+   * single write (one put, one transaction), whole or nothing. Otherwise: open a second store over the
+   * storage of the store `open` made last, whose `failAt`-th write request (from 1) and every later one
+   * fails as a permission error would; `stop` ends whatever sits in between.
+   */
+  interruptWrites: 'one write' | ((failAt: number) => Promise<{ store: UploadStore; stop(): Promise<void> }>);
 }
 
 /**
@@ -13,7 +21,7 @@ export interface StoreContractOptions {
  * bindings, listing, and the answers `recordUpload` makes of them. `open` returns a store over fresh,
  * empty storage; the suite calls `init` and `close`.
  */
-export function describeStoreContract(name: string, open: () => Promise<UploadStore>, options: StoreContractOptions = {}): void {
+export function describeStoreContract(name: string, open: () => Promise<UploadStore>, options: StoreContractOptions): void {
   const settle = options.settle ?? (async () => {});
   describe(`UploadStore contract: ${name}`, () => {
     let store: UploadStore;
@@ -100,6 +108,58 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         await store.create(storedUpload(uploadRecord({ id: 'a' })));
         await store.init();
         expect((await store.get('a'))?.record.id).toBe('a');
+      });
+    });
+
+    describe('a create cut off between its writes', () => {
+      const upload = (n: number) =>
+        storedUpload(uploadRecord({ id: `cut-${n}`, bucket: 'cut', object: `cut/${n}.jpg`, uploader: `cutter-${n}`, vars: { 'x:uid': `cut-${n}`, 'x:album': 'cut' } }));
+      /** Which listings find `record`: every one that should, or none. */
+      const listingsFinding = async (record: UploadRecord) => {
+        const queries = {
+          all: {},
+          bucket: { bucket: record.bucket },
+          prefix: { bucket: record.bucket, prefix: 'cut/' },
+          uploader: { uploader: record.uploader! },
+          source: { source: record.source },
+          uid: { variable: { name: 'x:uid', value: record.vars['x:uid']! } },
+          album: { variable: { name: 'x:album', value: 'cut' } },
+        };
+        const found: Record<string, boolean> = {};
+        for (const [what, query] of Object.entries(queries)) found[what] = ids(await store.list(query)).includes(record.id);
+        return found;
+      };
+      const everywhere = (yes: boolean) => ({ all: yes, bucket: yes, prefix: yes, uploader: yes, source: yes, uid: yes, album: yes });
+
+      it('leaves no record, or one that every listing finds, and a redelivery completes it', async () => {
+        const interrupt = options.interruptWrites;
+        if (interrupt === 'one write') {
+          // Nothing to cut: the one write lands whole. Its record is at once in every listing.
+          const whole = upload(0);
+          await record(whole);
+          await settle();
+          expect(await listingsFinding(whole.record)).toEqual(everywhere(true));
+          return;
+        }
+        let interrupted = 0;
+        for (let failAt = 1; failAt <= 10; failAt++) {
+          const each = upload(failAt);
+          const faulty = await interrupt(failAt);
+          const outcome = await recordWithin(faulty.store, each).then(() => 'stored', (error: unknown) => error);
+          await faulty.store.close();
+          await faulty.stop();
+          // The create made fewer writes than failAt: there is nothing later to cut.
+          if (outcome === 'stored') break;
+          interrupted++;
+          expect(outcome).toMatchObject({ code: 'StoreUnavailable' });
+          await settle();
+          const stored = await store.get(each.record.id);
+          expect(await listingsFinding(each.record), `write ${failAt} refused`).toEqual(everywhere(stored !== undefined));
+          expect(await record(each)).toEqual({ record: each.record, replayed: stored !== undefined });
+          await settle();
+          expect(await listingsFinding(each.record), `write ${failAt} refused, then redelivered`).toEqual(everywhere(true));
+        }
+        expect(interrupted).toBeGreaterThan(0);
       });
     });
 

@@ -164,14 +164,9 @@ describe('local invoke, as the README gives it', () => {
 describe('serverless.yml, packaged by osls offline', () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it('dev stage: the callback bundle and its store chunks, the dev key trusted, the store table and least privilege', async () => {
+  it('dev stage: the callback bundle in one file, the dev key trusted, the store table and least privilege', async () => {
     const { zips, files, resources } = await packaged('dev');
-    expect(files.callback.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
-      'functions/callback-lambda.js',
-      'functions/package.json',
-      'test/dev-key/trusted-keys.json',
-    ]);
-    expect(files.callback.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
+    expect(files.callback).toEqual(['functions/callback-lambda.js', 'functions/package.json', 'test/dev-key/trusted-keys.json']);
     const callbackModule = await handlerModule(zips.callback, 'functions/callback-lambda.lambda');
     expect(typeof callbackModule.lambda).toBe('function');
 

@@ -14,7 +14,7 @@ const dir = tempDir('oss-callback-sqlite-');
 let files = 0;
 const freshPath = () => join(dir, `store-${++files}`, 'uploads.db');
 
-describeStoreContract('sqlite', async () => openSqliteStore(freshPath()));
+describeStoreContract('sqlite', async () => openSqliteStore(freshPath()), { interruptWrites: 'one write' });
 
 const input = storedUpload(uploadRecord({ id: 'a' }));
 

@@ -50,7 +50,7 @@ describe('Tablestore over the wire-protocol test server', () => {
     expect(server.indexingErrors).toEqual([]);
   });
 
-  describeStoreContract('tablestore', () => open(), { settle });
+  describeStoreContract('tablestore', () => open(), { settle, interruptWrites: 'one write' });
 
   describe('Module: tablestore-client', () => {
     let clients: TablestoreClients;
