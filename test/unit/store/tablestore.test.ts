@@ -185,9 +185,13 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
   });
 
-  it('works bundled as the deployed functions are: ESM, hence strict mode', async () => {
+  it('works bundled as the deployed functions are (ESM, hence strict mode), loading the SDK only to list', async () => {
     // Prepare: the adapter and recordUpload through the functions' own esbuild options, run in a
     // fresh process (this one already ran the SDK unbundled, which leaves its implicit globals behind).
+    // The table is made here, so the bundle records and binds before anything loads the SDK.
+    const setup = await open('bundled');
+    await setup.init();
+    await setup.close();
     const dir = bundleDir;
     await build({
       ...esbuildOptions.functionBuildOptions,
@@ -199,7 +203,8 @@ describe('Tablestore over the wire-protocol test server', () => {
           import { openTablestoreStore } from './lib/store/tablestore.ts';
           const keys = { accessKeyId: '${KEYS.accessKeyId}', accessKeySecret: '${KEYS.accessKeySecret}' };
           const store = await openTablestoreStore('${INSTANCE}', 'bundled', { endpoint: process.argv[2], aliyunCredentials: () => keys });
-          await store.init();
+          // What the SDK sets on load (tablestore-sdk-client.ts).
+          const sdkGlobals = () => ['pro', 'sub', 'key', 'size'].filter((name) => name in globalThis);
           const record = { id: 'b', source: 'callback', bucket: 'b', object: 'k', etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null,
             operation: null, reqId: 'b', clientIp: null, vpcId: null, image: null, vars: {}, uploader: null, receivedAt: 'now' };
           const deliver = async () => {
@@ -214,9 +219,11 @@ describe('Tablestore over the wire-protocol test server', () => {
           const again = await deliver();
           const bound = await store.bind({ key: 'ticket:b', value: 'first', expiresAt: Date.now() + 60000 });
           const rebound = await store.bind({ key: 'ticket:b', value: 'second', expiresAt: Date.now() + 60000 });
+          const beforeListing = sdkGlobals();
+          await store.init();
           await sleep(${4 * INDEX_LAG_MS});
           const listed = (await store.list({ source: 'callback' })).length;
-          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, bound, rebound, listed }));
+          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, bound, rebound, beforeListing, listed, afterListing: sdkGlobals() }));
           await store.close();`,
         resolveDir: process.cwd(),
         loader: 'ts',
@@ -233,7 +240,15 @@ describe('Tablestore over the wire-protocol test server', () => {
       stderr: error.stderr.split('\n').filter((line) => line.length < 300).join('\n'),
     }));
     // Assess
-    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({ first: false, again: true, bound: 'first', rebound: 'first', listed: 1 });
+    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({
+      first: false,
+      again: true,
+      bound: 'first',
+      rebound: 'first',
+      beforeListing: [],
+      listed: 1,
+      afterListing: ['pro', 'sub', 'key', 'size'],
+    });
   });
 
   describe('Function: openTablestoreStore', () => {
