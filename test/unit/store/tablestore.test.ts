@@ -586,7 +586,7 @@ describe.runIf(LIVE.endpoint && LIVE.instance && LIVE.credentials)('live Tablest
     expect(await store.get('exact')).toEqual(upload);
   });
 
-  it("lets a callback replace a listing's record (passIfMissing and IGNORE as the adapter relies on), and nothing replace a callback's", async () => {
+  it("lets a callback replace a listing's record (EXPECT_EXIST and a condition on source, as the store relies on), and nothing replace a callback's", async () => {
     const listed = storedUpload(uploadRecord({ id: 'listed', source: 'reconcile', vars: {} }), fingerprintOf('listing'));
     const callback = storedUpload(uploadRecord({ id: 'listed' }), fingerprint);
     expect(await store.create(listed)).toEqual({ created: true });
