@@ -64,7 +64,7 @@ export class RetryStrategy {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #capacity = INITIAL_RETRY_TOKENS;
 
-  constructor({ policy, classify, random = Math.random, now = Date.now, sleep = abortableSleep }: RetryStrategyOptions) {
+  constructor({ policy, classify, random = () => Math.random(), now = () => Date.now(), sleep = abortableSleep }: RetryStrategyOptions) {
     this.#policy = policy;
     this.#classify = classify;
     this.#random = random;
@@ -120,7 +120,8 @@ export function isTransientExchangeFailure(error: unknown): boolean {
 /** HTTP statuses the SDK counts as transient (`TRANSIENT_ERROR_STATUS_CODES`); 429 counts as throttling. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A wait that ends early, rejecting with the signal's reason, when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
