@@ -1,6 +1,6 @@
 import { ServiceClock } from '../http/clock-skew.js';
 import { exchange, ExchangeFailure, KeepAliveAgents, type ExchangeLimits, type Exchanged } from '../http/exchange.js';
-import { DYNAMODB_RETRIES, isTransientExchangeFailure, RetryStrategy, TRANSIENT_STATUSES, type RetryableKind, type RetryCall } from '../http/retry.js';
+import { DYNAMODB_RETRIES, isTransientExchangeFailure, RetryStrategy, SDK_CLOCK_SKEW_CODES, SDK_THROTTLING_CODES, TRANSIENT_STATUSES, type RetryableKind, type RetryCall } from '../http/retry.js';
 import { credentialsFromEnvironment, type AwsCredentials, type CredentialProvider } from './aws-credentials.js';
 import { signSigV4 } from './aws-sigv4.js';
 import { resolveDynamoDbEndpoint } from './dynamodb-endpoint.js';
@@ -55,15 +55,13 @@ export class DynamoDbError extends Error {
 }
 
 /**
- * The error types the AWS SDK retries for DynamoDB (@smithy/core 3.41.0's service-error-classification
- * and @aws-sdk/client-dynamodb's `$retryable` traits). Not TransactionConflictException, which the SDK
- * leaves to the caller, nor the ones DynamoDB's error table calls retryable that the SDK does not
- * (ItemCollectionSizeLimitExceededException, UnrecognizedClientException).
+ * Besides the SDK's throttling codes for every service (which name DynamoDB's own), the error types
+ * @aws-sdk/client-dynamodb marks `$retryable` and the SDK's transient codes. Not
+ * TransactionConflictException, which the SDK leaves to the caller, nor the ones DynamoDB's error table
+ * calls retryable that the SDK does not retry (ItemCollectionSizeLimitExceededException,
+ * UnrecognizedClientException).
  */
-const THROTTLING_TYPES = new Set(['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ThrottlingException', 'LimitExceededException', 'TransactionInProgressException']);
-const TRANSIENT_TYPES = new Set(['ReplicatedWriteConflictException', 'RequestTimeout', 'RequestTimeoutException']);
-/** Refusals that may mean our clock is off; retried once the service's Date header corrected it. */
-const CLOCK_SKEW_TYPES = new Set(['InvalidSignatureException', 'SignatureDoesNotMatch', 'RequestExpired', 'RequestInTheFuture', 'RequestTimeTooSkewed', 'AuthFailure', 'AccessDeniedException']);
+const TRANSIENT_TYPES = new Set(['ReplicatedWriteConflictException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /** An attempt's failure, with what the retry strategy needs to know about it. */
 class AttemptFailure extends Error {
@@ -185,9 +183,9 @@ function refusal(operation: string, answer: Exchanged): DynamoDbError {
 
 /** The SDK's classification (`getRetryErrorType`): throttling first, then transient; anything else is final. */
 function retryKind(error: DynamoDbError, clockCorrected: boolean): RetryableKind | undefined {
-  if (error.status === 429 || THROTTLING_TYPES.has(error.code)) return 'throttling';
+  if (error.status === 429 || SDK_THROTTLING_CODES.has(error.code)) return 'throttling';
   if (TRANSIENT_TYPES.has(error.code) || TRANSIENT_STATUSES.has(error.status)) return 'transient';
-  if (clockCorrected && CLOCK_SKEW_TYPES.has(error.code)) return 'transient';
+  if (clockCorrected && SDK_CLOCK_SKEW_CODES.has(error.code)) return 'transient';
   if (error.code === 'InvalidSignatureException' && error.message.includes('Signature expired')) return 'transient';
   return undefined;
 }
