@@ -436,21 +436,15 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
 
     describe('faults', () => {
-      /** The retry strategy's waits: the shortest (0) or the longest (0.99) jitter allows. Its store is opened after. */
-      const jitter = async (random: number) => {
-        vi.spyOn(Math, 'random').mockReturnValue(random);
-        await store.close();
-        store = await open(table);
-      };
-      let table: string;
+      /** The retry strategy's waits: the shortest (0) or the longest (0.99) jitter allows. */
+      const jitter = (random: number) => vi.spyOn(Math, 'random').mockReturnValue(random);
       beforeEach(async () => {
-        table = freshTable();
-        store = await open(table);
+        store = await open();
         await store.init();
       });
 
       it('sends a callback at most 4 PutRows against a table that throttles everything, then answers 503 with Tablestore\'s code in the cause', async () => {
-        await jitter(0);
+        jitter(0);
         server.failNext(Number.POSITIVE_INFINITY);
         let refusal: unknown;
         const sent = await operations(async () => {
@@ -470,7 +464,7 @@ describe('Tablestore over the wire-protocol test server', () => {
       });
 
       it('records once through throttled calls, retrying within the budget', async () => {
-        await jitter(0);
+        jitter(0);
         server.failNext(3);
         const sent = await operations(async () => {
           expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: false });
@@ -493,7 +487,7 @@ describe('Tablestore over the wire-protocol test server', () => {
 
       it('answers 503 StoreUnavailable in time when the store is down, and stores nothing', async () => {
         // The longest backoff every time: the client begins no wait past the deadline.
-        await jitter(0.99);
+        jitter(0.99);
         await server.stop();
         try {
           await expect(store.get('a')).rejects.toMatchObject({ name: 'TablestoreError', code: 'ECONNREFUSED' });
@@ -509,7 +503,7 @@ describe('Tablestore over the wire-protocol test server', () => {
       it('reads many ids with one BatchGetRow, asking again only for the rows Tablestore failed one by one', async () => {
         await store.create(callback('a'));
         await store.create(listing('b'));
-        await jitter(0);
+        jitter(0);
         server.failRowsNext(2, documentedError('OTSPartitionUnavailable'));
         let found = new Map();
         const sent = await operations(async () => {
