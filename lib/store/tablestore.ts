@@ -54,7 +54,7 @@ export async function openTablestoreStore(instance: string, table: string, optio
 }
 
 /** The SDK side, loaded on first use by `init` and `list`. */
-const loadAdmin = () => withPeers(['tablestore'], 'store init and listing on tablestore:', () => import('./tablestore-admin.js'));
+const loadAdmin = () => withPeers(['tablestore'], 'creating or listing a tablestore: table', () => import('./tablestore-admin.js'));
 
 class TablestoreStore implements UploadStore {
   readonly description: string;
