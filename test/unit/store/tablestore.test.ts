@@ -129,6 +129,28 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
   });
 
+  describe('the SDK side (store init, listing): time limits the SDK lacks', () => {
+    it('fails a call whose server stays silent, and one that takes too long in all, with a code', async () => {
+      const silent = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 100, totalMs: 5_000 });
+      const slow = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 5_000, totalMs: 200 });
+      try {
+        server.delayNext(2, 1_000);
+        const started = Date.now();
+        await expect(silent.clientFor(KEYS).describeTable('client')).rejects.toMatchObject({
+          name: 'TablestoreError',
+          code: 'NetworkingError',
+          message: 'Connection timed out after 100ms',
+          operation: 'DescribeTable',
+        });
+        await expect(slow.clientFor(KEYS).listSearchIndexes('client')).rejects.toMatchObject({ name: 'TablestoreError', code: 'TotalTimeout', operation: 'ListSearchIndex' });
+        expect(Date.now() - started).toBeLessThan(900);
+      } finally {
+        silent.close();
+        slow.close();
+      }
+    });
+  });
+
   describe("the test server's conditional PutRow, only as Tablestore documents it", () => {
     /** `source != 'callback'`, passing a missing column when `passIfMissing`. */
     const notACallback = (rowExistence: Condition['rowExistence'], passIfMissing: boolean): Condition => ({
