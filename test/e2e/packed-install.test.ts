@@ -83,6 +83,7 @@ describe('the packed package, installed into an empty project', () => {
       verified: { bucket: 'photos', keyUrl: 'https://keys.example.invalid/app.pem' },
       refused: { name: 'CallbackError', code: 'SignatureMismatch', status: 401 },
       sqlite: 'the sqlite: store needs the package better-sqlite3: npm install better-sqlite3',
+      tablestoreInit: 'creating or listing a tablestore: table needs the package tablestore: npm install tablestore',
       records: 1,
     });
   });
