@@ -1,6 +1,7 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { checkListQuery } from './list-query.js';
 import { TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { checkCheckpoint } from './port.js';
 import type { UploadRecord } from './record.js';
 import { TableStore, TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from './tablestore-client.js';
 import {
@@ -115,6 +116,19 @@ class TablestoreStore implements UploadStore {
     const id = bindingRowId(binding.key);
     const existing = await this.#putUnless(id, bindingColumns(binding), UNLESS_ANYTHING_IS_THERE, options);
     return existing ? boundValue(id, existing) : binding.value;
+  }
+
+  async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
+    checkCheckpoint(name);
+    const row = await this.#run((client) => client.getRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) } }, options));
+    const value = row?.columns.checkpoint;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
+    checkCheckpoint(name, value);
+    const condition = new TableStore.Condition(RowExistenceExpectation.IGNORE, null);
+    await this.#run((client) => client.putRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) }, columns: { checkpoint: value }, condition }, options));
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
@@ -240,6 +254,14 @@ class TablestoreStore implements UploadStore {
       throw error;
     }
   }
+}
+
+/**
+ * A checkpoint's row: `checkpoint:<name>`, apart from every upload id (which never holds a `:`), with
+ * one column, `checkpoint`, and no `source`, which every listing filters on, so it is never listed.
+ */
+function checkpointRowId(name: string): string {
+  return `checkpoint:${name}`;
 }
 
 /** `PrimaryKeyType.STRING` in the protocol (`tablestore.proto`). */
