@@ -32,6 +32,8 @@ export interface OssRequest {
   key: string;
   query?: ReadonlyArray<readonly [string, string]>;
   signal?: AbortSignal;
+  /** The largest answer read (default 16 MiB); a longer one is dropped unread and fails as OssUnreachable. */
+  maxBodyBytes?: number;
 }
 
 /** OSS answered with an error: its status, `<Code>` and `<Message>` (from the body, or `x-oss-err` for HEAD). */
@@ -73,14 +75,14 @@ export function createOssClient({ location, credentials, timeoutMs = DEFAULT_TIM
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   return {
     location,
-    async send({ method, bucket, key, query = [], signal }) {
+    async send({ method, bucket, key, query = [], signal, maxBodyBytes = MAX_BODY_BYTES }) {
       const signer = credentials();
       if (!signer) throw new Error(`no OSS credentials to sign with: ${READER_CREDENTIALS_HELP}`);
       const origin = bucketOrigin(bucket, location);
       const headers = signV4({ method, bucket, key, query, headers: {} }, signer, location.region, now());
       const search = canonicalQuery(query);
       const path = `/${key.split('/').map(encodeURIComponent).join('/')}${search ? `?${search}` : ''}`;
-      const response = await exchange(origin, { method, path, headers, agent: origin.protocol === 'https:' ? agents.https : agents.http }, timeoutMs, signal);
+      const response = await exchange(origin, { method, path, headers, agent: origin.protocol === 'https:' ? agents.https : agents.http }, { timeoutMs, maxBodyBytes }, signal);
       if (response.status >= 200 && response.status < 300) return response;
       throw refusal(response);
     },
@@ -94,7 +96,7 @@ export function createOssClient({ location, credentials, timeoutMs = DEFAULT_TIM
 function exchange(
   origin: URL,
   options: { method: string; path: string; headers: Record<string, string>; agent: HttpAgent },
-  timeoutMs: number,
+  { timeoutMs, maxBodyBytes }: { timeoutMs: number; maxBodyBytes: number },
   signal: AbortSignal | undefined,
 ): Promise<OssResponse> {
   return new Promise((resolve, reject) => {
@@ -119,7 +121,7 @@ function exchange(
       let total = 0;
       res.on('data', (chunk: Buffer) => {
         total += chunk.length;
-        if (total > MAX_BODY_BYTES) return fail(new OssUnreachable(`OSS sent more than ${MAX_BODY_BYTES} bytes`));
+        if (total > maxBodyBytes) return fail(new OssUnreachable(`OSS sent more than ${maxBodyBytes} bytes`));
         chunks.push(chunk);
       });
       res.on('error', (error) => fail(new OssUnreachable(`the answer from OSS broke off: ${error.message}`, { cause: error })));
