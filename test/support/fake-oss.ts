@@ -48,6 +48,8 @@ export interface FakeOss {
   remove(key: string): void;
   /** Answer listing requests yourself: return undefined to let the bucket answer. */
   onList(answer: ((request: ListRequest) => FakeAnswer | undefined) | undefined): void;
+  /** Answer HeadObject yourself (or wait first): resolve to undefined to let the bucket answer. */
+  onHead(answer: ((key: string) => Promise<FakeAnswer | undefined> | FakeAnswer | undefined) | undefined): void;
   /** Requests seen: `list`, `head`, and the raw query strings of the listings. */
   readonly seen: { list: number; head: number; queries: string[] };
   /** The listing page the bucket itself would send. */
@@ -94,6 +96,7 @@ export async function startFakeOss(objects: FakeObject[] = []): Promise<FakeOss>
   let sorted = [...objects].sort((a, b) => byBytes(a.key, b.key));
   const byKey = new Map(sorted.map((object) => [object.key, object]));
   let hook: ((request: ListRequest) => FakeAnswer | undefined) | undefined;
+  let headHook: ((key: string) => Promise<FakeAnswer | undefined> | FakeAnswer | undefined) | undefined;
   const seen = { list: 0, head: 0, queries: [] as string[] };
 
   /** The index of the first key after `key` (binary search: keys are in byte order). */
@@ -132,11 +135,14 @@ export async function startFakeOss(objects: FakeObject[] = []): Promise<FakeOss>
     res.end(body);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const key = decodeURIComponent(url.pathname.slice(1));
     if (req.method === 'HEAD' && key) {
       seen.head++;
+      const answer = await headHook?.(key);
+      if (answer) return send(res, answer);
+      if (res.destroyed) return;
       const object = byKey.get(key);
       if (!object) return send(res, { status: 404, headers: { 'x-oss-err': Buffer.from('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>').toString('base64') } });
       return send(res, {
@@ -167,7 +173,7 @@ export async function startFakeOss(objects: FakeObject[] = []): Promise<FakeOss>
 
   const server = createServer((req, res) => {
     req.resume();
-    req.on('end', () => handle(req, res));
+    req.on('end', () => void handle(req, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -182,6 +188,9 @@ export async function startFakeOss(objects: FakeObject[] = []): Promise<FakeOss>
     },
     onList(answer) {
       hook = answer;
+    },
+    onHead(answer) {
+      headHook = answer;
     },
     seen,
     page,
