@@ -3,8 +3,9 @@ import type { RecordSource } from '../store/record.js';
 /**
  * Uploads counted by where their record came from, in the terms `oss-callback stats` uses: how many a
  * callback recorded, how many an OSS event or a reconcile recovered, the total, and the callback
- * coverage (the share of the uploads whose callback was recorded; null with no uploads). Reconcile
- * and the event path report what they saw this way, so their log lines read like `stats`.
+ * coverage (the share of the uploads whose callback was recorded, `callback / total`, 0 to 1 with four
+ * decimals; null with no uploads). Reconcile and the event path report what they saw this way, so
+ * their summaries and log lines read like `stats`.
  */
 export interface UploadsBySource {
   callback: number;
@@ -21,7 +22,7 @@ export function noUploads(): UploadsBySource {
 export function countUpload(uploads: UploadsBySource, source: RecordSource): void {
   uploads[source]++;
   uploads.total++;
-  uploads.coverage = uploads.callback / uploads.total;
+  uploads.coverage = Math.round((uploads.callback / uploads.total) * 10_000) / 10_000;
 }
 
 /** `99.2% of 250 uploads had their callback`, for a terminal; '' with no uploads. */
