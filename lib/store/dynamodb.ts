@@ -2,8 +2,8 @@ import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } f
 import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import type { Binding, CreateOutcome, InitOptions, ListQuery, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
-import { checkCheckpoint } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
+import { checkCheckpoint } from './port.js';
 
 export interface DynamoDbStoreOptions {
   /** Where and as whom to connect, over the standard AWS environment (tests point it at dynalite). */
