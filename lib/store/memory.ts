@@ -1,6 +1,7 @@
-import { checkCheckpoint, replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
+import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
+import { checkCheckpoint } from './port.js';
 
 /**
  * `memory:` — uploads in a Map, for tests, the library's quick start and the local benchmark. Each

@@ -64,6 +64,13 @@ export interface UploadStore {
    * page this way). Optional for a store of your own: without it, `getMany()` below asks `get` once per id.
    */
   getMany?(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>>;
+  /** Records only (never bindings), newest first. */
+  list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
+  /**
+   * One conditional write: bind `key` to `value` unless it is bound already. Returns the value the
+   * key is bound to, this one or the earlier one.
+   */
+  bind(binding: Binding, options?: StoreCallOptions): Promise<string>;
   /**
    * A checkpoint: a small value (at most CHECKPOINT_MAX_BYTES of UTF-8) kept under `name` (see
    * CHECKPOINT_NAME), apart from records and bindings, never listed, replaced whole by each put; the
@@ -72,13 +79,6 @@ export interface UploadStore {
    */
   getCheckpoint?(name: string, options?: StoreCallOptions): Promise<string | undefined>;
   putCheckpoint?(name: string, value: string, options?: StoreCallOptions): Promise<void>;
-  /** Records only (never bindings), newest first. */
-  list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
-  /**
-   * One conditional write: bind `key` to `value` unless it is bound already. Returns the value the
-   * key is bound to, this one or the earlier one.
-   */
-  bind(binding: Binding, options?: StoreCallOptions): Promise<string>;
   /**
    * Create the table and the indexes listing needs, when they do not exist. Idempotent. `report`
    * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.

@@ -1,9 +1,9 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { checkListQuery } from './list-query.js';
 import { TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
-import { checkCheckpoint } from './port.js';
 import type { UploadRecord } from './record.js';
 import { TableStore, TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from './tablestore-client.js';
+import { checkCheckpoint } from './port.js';
 import {
   LIST_INDEX,
   LIST_INDEX_FIELDS,

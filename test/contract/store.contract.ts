@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHECKPOINT_MAX_BYTES, GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
+import { GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
+import { CHECKPOINT_MAX_BYTES } from '../../lib/store/port.js';
 
 export interface StoreContractOptions {
   /** Listing reads an eventually consistent index (Tablestore search): wait for it before asserting. */
