@@ -25,9 +25,13 @@ export interface ListOptions {
 
 /** OSS answered a listing with something it never sends: the run must not go on as if it were a listing. */
 export class ListingError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** For a key that cannot be read exactly: the key as OSS sent it. */
+  readonly key: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; key?: string }) {
     super(message, options);
     this.name = 'ListingError';
+    this.key = options?.key;
   }
 }
 
@@ -117,7 +121,7 @@ export function readPage(body: Buffer, expected: Expected): Page {
   const encoded = (name: string, raw: string | undefined) => {
     if (raw === undefined) return undefined;
     const value = decodeListed(raw);
-    if (value === undefined) throw new ListingError(`OSS sent a ${name} that cannot be read exactly: ${JSON.stringify(raw.slice(0, 200))}`);
+    if (value === undefined) throw new ListingError(`OSS sent a ${name} that cannot be read exactly: ${JSON.stringify(raw.slice(0, 200))}`, name === 'Key' ? { key: raw } : {});
     return value;
   };
   if ((encoded('Prefix', field('Prefix')) ?? '') !== expected.prefix) throw new ListingError('OSS sent a listing for another prefix than the one asked for');
@@ -137,7 +141,7 @@ export function readPage(body: Buffer, expected: Expected): Page {
   let after = expected.after === undefined ? undefined : Buffer.from(expected.after);
   const objects = entries.map((entry) => {
     const key = encoded('Key', field('Key', entry));
-    if (key === undefined || key === '') throw new ListingError('OSS listed an object with an empty key');
+    if (key === undefined || key === '') throw new ListingError('OSS listed an object with an empty key', { key: '' });
     const etag = normalEtag(field('ETag', entry) ?? null);
     const sizeText = field('Size', entry) ?? '';
     const lastModified = Date.parse(field('LastModified', entry) ?? '');

@@ -84,7 +84,7 @@ export interface ReconcileSummary {
   error?: string;
 }
 
-/** A run that could not start: the store cannot be read, or the first listing request failed. Nothing was written. */
+/** A run that could not start: the store cannot be read, or OSS refused (or did not answer) the first listing request. Nothing was written. */
 export class ReconcileFailure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -193,7 +193,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       requests,
     };
     const progress = () => options.onProgress?.(summary);
-    const fail = (object: ListedObject, error: unknown) => {
+    const fail = (object: Pick<ListedObject, 'key'>, error: unknown) => {
       summary.failed++;
       if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push({ object: object.key, error: reason(error) });
     };
@@ -316,7 +316,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
         storeStopped = true;
         summary.error = error.message;
       } else if (!stop.signal.aborted) {
-        if (requests.list === 1 && summary.listed === 0) throw new ReconcileFailure(listingFailure(error, bucket), { cause: error });
+        // A key that cannot be read exactly is an object not accounted for: counted and listed as failed, never gone.
+        if (error instanceof ListingError && error.key !== undefined) fail({ key: error.key }, error);
+        // OSS refusing or not answering the very first request: the run never started.
+        if (!(error instanceof ListingError) && requests.list === 1 && summary.listed === 0) throw new ReconcileFailure(listingFailure(error, bucket), { cause: error });
         summary.error = listingFailure(error, bucket);
       }
     }

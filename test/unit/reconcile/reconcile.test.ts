@@ -105,12 +105,28 @@ describe('a listing that is wrong stops the run', () => {
     expect(new URLSearchParams(fake.seen.queries[queries]).get('start-after')).toBe(listed[3]!.key);
   });
 
-  it('refuses to start, writing nothing, when the first page is wrong', async () => {
+  it('stops at a wrong first page, writing nothing, and names what was wrong', async () => {
     const listed = objects(2, 'first');
     fake.onList((request) => ({ body: listingXml({ prefix: request.prefix, maxKeys: 1000, urlEncoded: true, truncated: false, objects: listed }).replace('<ListBucketResult>', '<!DOCTYPE l [<!ENTITY x "y">]><ListBucketResult>') }));
     const store = new MemoryStore();
-    await expect(run(store, prefixOf(listed))).rejects.toThrow(ReconcileFailure);
-    await expect(run(store, prefixOf(listed))).rejects.toThrow(/a DOCTYPE/);
+    const summary = await run(store, prefixOf(listed));
+    expect(summary).toMatchObject({ listed: 0, recorded: 0, complete: false, left: { after: null } });
+    expect(summary.error).toMatch(/a DOCTYPE/);
+    expect(await store.list({})).toEqual([]);
+  });
+
+  it('counts and lists a key that cannot be read exactly as failed, never gone', async () => {
+    const listed = objects(3, 'unreadable');
+    fake.onList((request) => ({ body: listingXml({ prefix: request.prefix, maxKeys: 1000, urlEncoded: true, truncated: false, objects: listed }).replace(listed[1]!.key, `${prefixOf(listed)}a+b%FF`) }));
+    const summary = await run(new MemoryStore(), prefixOf(listed));
+    expect(summary).toMatchObject({ gone: 0, failed: 1, recorded: 0, complete: false, failures: [{ object: `${prefixOf(listed)}a+b%FF`, error: expect.stringMatching(/a Key that cannot be read exactly/) }] });
+  });
+
+  it('refuses to start, writing nothing, when OSS refuses the first request', async () => {
+    fake.onList(() => ({ status: 403, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>' }));
+    const store = new MemoryStore();
+    await expect(run(store, 'denied/')).rejects.toThrow(ReconcileFailure);
+    await expect(run(store, 'denied/')).rejects.toThrow(/may not list bucket fake-bucket \(AccessDenied\)/);
     expect(await store.list({})).toEqual([]);
   });
 });
