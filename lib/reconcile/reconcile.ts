@@ -153,25 +153,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     }
 
     const lagMs = prefix.unit ? (options.folderLagMs ?? 0) : 0;
-    const foldersOf = (from: Date, to: Date) => foldersBetween(prefix, new Date(from.getTime() - lagMs), to);
-    // A pass left unfinished goes on with its own window; a pass spread over several runs covered its
-    // window for every key, so the next one starts no later than that window's end.
-    let from = options.from;
-    let to = options.to;
-    let folders: string[];
-    let start: Position = { folder: 0, after: null };
-    let runs = 1;
-    const resumable = saved && !('done' in saved) ? saved : undefined;
-    const resumeAt = resumable ? foldersOf(new Date(resumable.from), new Date(resumable.to)).indexOf(resumable.folder) : -1;
-    if (resumable && resumeAt >= 0) {
-      from = new Date(resumable.from);
-      to = new Date(resumable.to);
-      start = { folder: resumeAt, after: resumable.after };
-      runs = resumable.runs + 1;
-    } else if (saved && 'done' in saved && saved.runs > 1) {
-      from = new Date(Math.min(from.getTime(), Date.parse(saved.to)));
-    }
-    folders = foldersOf(from, to);
+    const { from, to, folders, start, runs } = passOf(saved, options, (from, to) => foldersBetween(prefix, new Date(from.getTime() - lagMs), to));
 
     const summary: ReconcileSummary = {
       bucket,
@@ -344,6 +326,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   } finally {
     stop.dispose();
   }
+}
+
+/**
+ * The pass this run works on: the one the checkpoint says an earlier run left unfinished, with its
+ * own window, going on from its place; else a new one over the window asked for, which starts no
+ * later than the end of a pass that took several runs (that pass covered its window for every key).
+ */
+function passOf(saved: PassCheckpoint | undefined, asked: { from: Date; to: Date }, foldersOf: (from: Date, to: Date) => string[]) {
+  if (saved && !('done' in saved)) {
+    const from = new Date(saved.from);
+    const to = new Date(saved.to);
+    const folders = foldersOf(from, to);
+    const folder = folders.indexOf(saved.folder);
+    if (folder >= 0) return { from, to, folders, start: { folder, after: saved.after } satisfies Position, runs: saved.runs + 1 };
+  }
+  const from = saved && 'done' in saved && saved.runs > 1 ? new Date(Math.min(asked.from.getTime(), Date.parse(saved.to))) : asked.from;
+  return { from, to: asked.to, folders: foldersOf(from, asked.to), start: { folder: 0, after: null } satisfies Position, runs: 1 };
 }
 
 /** The store stopped answering a batch read: the run cannot go on. */
