@@ -226,7 +226,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
 
     /** One store read for the batch, then the objects no record holds, `concurrency` at a time. True when every one is settled. */
     const settleBatch = async (batch: ListedObject[]): Promise<boolean> => {
-      const ids = batch.map((object) => uploadId({ bucket, object: object.key, etag: object.etag }, object.etag));
+      const ids = batch.map((object) => uploadId({ bucket, object: object.key, etag: object.etag }, { facts: object.etag }));
       let found;
       try {
         found = await withBudget((budget) => callStore(budget, 'read the upload records', (call) => getMany(store, ids, call)));

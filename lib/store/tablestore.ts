@@ -257,8 +257,9 @@ class TablestoreStore implements UploadStore {
 }
 
 /**
- * A checkpoint's row: `checkpoint:<name>`, apart from every upload id (which never holds a `:`), with
- * one column, `checkpoint`, and no `source`, which every listing filters on, so it is never listed.
+ * A checkpoint's row: `checkpoint:<name>`, apart from every upload id (bare hex, or `req:`, `sig:` or
+ * `facts:` and a value) and binding row, with one column, `checkpoint`, and no `source`, which every
+ * listing filters on, so it is never listed.
  */
 function checkpointRowId(name: string): string {
   return `checkpoint:${name}`;

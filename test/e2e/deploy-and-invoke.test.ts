@@ -374,7 +374,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     const credentials = { accessKeyId: 'LTAI5tExampleInvoker', accessKeySecret: 'invoker-secret' };
     let server: TablestoreServer;
     let env: NodeJS.ProcessEnv;
-    const id = uploadId({ bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, 'unused');
+    const id = uploadId({ bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, { facts: 'unused' });
     const stored = async () => {
       const store = await openTablestoreStore('uploads', 'upload_records', { endpoint: server.endpoint, aliyunCredentials: () => credentials });
       try {

@@ -87,7 +87,7 @@ afterAll(async () => {
   await Promise.all([tablestore?.close(), dynalite?.stop()]);
 });
 
-const stored = async (key: string, etag: string) => (await receiver.store.get(uploadId({ bucket: BUCKET, object: key, etag }, 'unused')))?.record;
+const stored = async (key: string, etag: string) => (await receiver.store.get(uploadId({ bucket: BUCKET, object: key, etag }, { facts: 'unused' })))?.record;
 
 describe('the OSS trigger, from the simulator’s --notify-url to the FC handler', () => {
   it('records an upload from its event as soon as it is stored, under the upload’s request id', async () => {
@@ -134,7 +134,7 @@ describe('the OSS trigger, from the simulator’s --notify-url to the FC handler
   it('cannot match a callback without ${etag}: its record is keyed by its reqId, beside the event’s', async () => {
     const result = await client.put('events/no-etag.txt', Buffer.from('x'), { callback: { url: `${receiver.url}/oss/callback`, body: 'bucket=${bucket}&object=${object}&reqId=${reqId}' } });
     const answered = (result.data as { record: UploadRecord }).record;
-    expect(answered.id).toBe(answered.reqId);
+    expect(answered.id).toBe(`req:${answered.reqId}`);
     expect((await receiver.store.get(answered.id))?.record.source).toBe('callback');
     const etag = String((result.res.headers as Record<string, string>).etag).replace(/"/g, '');
     expect(await stored('events/no-etag.txt', etag)).toMatchObject({ source: 'event', reqId: answered.reqId });

@@ -72,12 +72,12 @@ async function upload(prefix: string, count: number): Promise<{ key: string; con
 function callbackUpload(key: string, content: string) {
   const etag = etagOf(content);
   return storedUpload(
-    uploadRecord({ id: uploadId({ bucket: BUCKET, object: key, etag }, 'unused'), bucket: BUCKET, object: key, etag, size: content.length, vars: { 'x:uid': '42' } }),
+    uploadRecord({ id: uploadId({ bucket: BUCKET, object: key, etag }, { facts: 'unused' }), bucket: BUCKET, object: key, etag, size: content.length, vars: { 'x:uid': '42' } }),
     createHash('sha256').update(`signed ${key}`).digest('hex'),
   );
 }
 
-const idOf = (key: string, content: string) => uploadId({ bucket: BUCKET, object: key, etag: etagOf(content) }, 'unused');
+const idOf = (key: string, content: string) => uploadId({ bucket: BUCKET, object: key, etag: etagOf(content) }, { facts: 'unused' });
 
 function run(store: UploadStore, prefix: string, overrides: Partial<ReconcileOptions> = {}) {
   const now = Date.now();

@@ -57,7 +57,7 @@ describe('an OSS trigger event', () => {
       events: [DOCUMENTED, { eventName: 'ObjectCreated:UploadPart' }, { eventName: 'ObjectCreated:PostObject', oss: { bucket: { name: 'b' } } }, DOCUMENTED],
     });
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['recorded', 'ignored', 'malformed', 'already recorded']);
-    const id = uploadId({ bucket: 'testbucket', object: 'source/a.png', etag: '688A7BF4F233DC9C88A80BF985AB1234' }, 'unused');
+    const id = uploadId({ bucket: 'testbucket', object: 'source/a.png', etag: '688A7BF4F233DC9C88A80BF985AB1234' }, { facts: 'unused' });
     expect((await store.get(id))?.record).toMatchObject({ source: 'event', reqId: '58F9FF2D3DF792092E12044C', vars: {}, uploader: null });
   });
 });

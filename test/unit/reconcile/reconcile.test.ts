@@ -45,7 +45,7 @@ function objects(count: number, name = 'objects', at = NOW - 3_600_000): FakeObj
   return made;
 }
 const prefixOf = (listed: FakeObject[]) => listed[0]!.key.slice(0, listed[0]!.key.lastIndexOf('/') + 1);
-const idOf = (object: FakeObject) => uploadId({ bucket: BUCKET, object: object.key, etag: object.etag }, 'unused');
+const idOf = (object: FakeObject) => uploadId({ bucket: BUCKET, object: object.key, etag: object.etag }, { facts: 'unused' });
 
 /** The store, counting what reconcile asks of it. */
 function counting(store: UploadStore) {

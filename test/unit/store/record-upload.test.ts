@@ -67,3 +67,25 @@ describe('recordUpload under store faults', () => {
     expect(await inner.list({})).toHaveLength(1);
   });
 });
+
+describe('recordUpload and a record of another object under the same id', () => {
+  // Only a row written before ids had namespaces (a reqId chosen to equal another upload's id) gets here.
+  it('never answers with it nor replaces it, whichever source asks', async () => {
+    const store = openMemoryStore();
+    const squatter = storedUpload(uploadRecord({ id: 'shared', object: 'users/mallory/x.jpg', etag: null }));
+    await store.create(squatter);
+    for (const source of ['callback', 'reconcile', 'event'] as const) {
+      const owner = storedUpload(uploadRecord({ id: 'shared', object: 'users/alice/cat.jpg', source }), `fp-${source}`);
+      await expect(recordWithin(store, owner)).rejects.toMatchObject({ code: 'IdempotencyConflict', message: expect.stringMatching(/another object/) });
+    }
+    expect(await store.get('shared')).toEqual(squatter);
+  });
+
+  it('still answers a redelivery, and another upload of the same object with the same ETag, with the stored record', async () => {
+    const store = openMemoryStore();
+    const first = storedUpload(uploadRecord({ id: 'same', etag: '"abc"' }), 'fp-1');
+    await store.create(first);
+    const again = storedUpload(uploadRecord({ id: 'same', etag: 'ABC', vars: { 'x:uid': '9' } }), 'fp-2');
+    expect(await recordWithin(store, again)).toEqual({ record: first.record, replayed: true });
+  });
+});
