@@ -1,5 +1,6 @@
 import { EXIT, UsageError, processIo, type Command, type CommandIo } from './args.js';
 import { packageVersion } from './package-version.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /** Each command loads only when it runs, so `--help` and small commands stay instant. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
@@ -49,10 +50,11 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`oss-callback ${name}: ${error.message}\nsee \`oss-callback ${name} --help\`\n`);
+      io.stderr(`oss-callback ${name}: ${terminalSafe(error.message)}\nsee \`oss-callback ${name} --help\`\n`);
       return EXIT.usage;
     }
-    io.stderr(`oss-callback ${name}: ${(error as Error).message}\n`);
+    // The message may carry what OSS, a store or a key said: nothing in it may act on the terminal.
+    io.stderr(`oss-callback ${name}: ${terminalSafe((error as Error).message)}\n`);
     return EXIT.refused;
   }
 }

@@ -47,6 +47,8 @@ export interface OssRequest {
   signal?: AbortSignal;
   /** Epoch ms past which no retry waits. */
   deadline?: number;
+  /** The largest answer read (default 16 MiB); a longer one is dropped unread and fails as OssUnreachable. */
+  maxBodyBytes?: number;
 }
 
 /** OSS answered with an error: its status, `<Code>` and `<Message>` (from the body, or `x-oss-err` for HEAD). */
@@ -89,13 +91,13 @@ export function createOssClient({ location, credentials, connectTimeoutMs = 2_00
   // Kept-alive connections: the reconciler sends many requests, a warm receiver one per callback.
   const agents = new KeepAliveAgents();
   const clock = new ServiceClock(() => now().getTime());
-  const limits: ExchangeLimits = { connectMs: connectTimeoutMs, firstByteMs: firstByteTimeoutMs, totalMs: timeoutMs, maxBodyBytes: MAX_BODY_BYTES };
+  const limits: Omit<ExchangeLimits, 'maxBodyBytes'> = { connectMs: connectTimeoutMs, firstByteMs: firstByteTimeoutMs, totalMs: timeoutMs };
   const retries = new RetryStrategy({
     policy: { ...STANDARD_RETRIES, maxAttempts: maxAttempts ?? STANDARD_RETRIES.maxAttempts },
     classify: (error) => (error instanceof Attempt ? error.kind : undefined),
   });
 
-  async function attempt({ method, bucket, key, query = [], signal }: OssRequest): Promise<OssResponse> {
+  async function attempt({ method, bucket, key, query = [], signal, maxBodyBytes = MAX_BODY_BYTES }: OssRequest): Promise<OssResponse> {
     const signer = credentials();
     if (!signer) throw new Error(`no OSS credentials to sign with: ${READER_CREDENTIALS_HELP}`);
     const origin = bucketOrigin(bucket, location);
@@ -105,7 +107,7 @@ export function createOssClient({ location, credentials, connectTimeoutMs = 2_00
     const sentAt = clock.localNow();
     let response: Exchanged;
     try {
-      response = await exchange(origin, { method, path, headers, signal }, limits, agents.for(origin));
+      response = await exchange(origin, { method, path, headers, signal }, { ...limits, maxBodyBytes }, agents.for(origin));
     } catch (error) {
       if (!(error instanceof ExchangeFailure)) throw error;
       throw new Attempt(unreachable(error, origin), isTransientExchangeFailure(error) ? 'transient' : undefined);

@@ -4,6 +4,7 @@ import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, s
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import { GET_MANY_LIMIT, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
+import { checkCheckpoint } from './port.js';
 
 export interface DynamoDbStoreOptions {
   /** Where and as whom to connect, over the standard AWS environment (tests point it at dynalite). */
@@ -80,6 +81,17 @@ export class DynamoDbStore implements UploadStore {
   async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
     const existing = await this.#putIfAbsent({ Item: bindingItem(binding), ConditionExpression: 'attribute_not_exists(pk)' }, bindingKey(binding.key), options);
     return existing ? text(existing, 'value') : binding.value;
+  }
+
+  async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
+    checkCheckpoint(name);
+    const item = await this.#read(checkpointKey(name), options);
+    return item && text(item, 'checkpoint');
+  }
+
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
+    checkCheckpoint(name, value);
+    await this.#client.call('PutItem', { TableName: this.#table, Item: { ...checkpointKey(name), checkpoint: { S: value } } }, options);
   }
 
   /**
@@ -235,6 +247,11 @@ function createCondition(source: RecordSource): Pick<PutInput, 'ConditionExpress
     ExpressionAttributeNames: { '#source': 'source' },
     ExpressionAttributeValues: { ':callback': { S: 'callback' } },
   };
+}
+
+/** A checkpoint is one item, `pk = c#<name>`, with no listing attribute: no index holds it. */
+function checkpointKey(name: string): Item {
+  return { pk: { S: `c#${name}` } };
 }
 
 function byKey(index: string, attribute: string, value: string): QueryInput {

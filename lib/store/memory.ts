@@ -1,6 +1,7 @@
 import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
+import { checkCheckpoint } from './port.js';
 
 /**
  * `memory:` — uploads in a Map, for tests, the library's quick start and the local benchmark. Each
@@ -12,6 +13,7 @@ export class MemoryStore implements UploadStore {
   readonly description = 'memory:';
   readonly #uploads = new Map<string, StoredUpload>();
   readonly #bindings = new Map<string, string>();
+  readonly #checkpoints = new Map<string, string>();
 
   async create(upload: StoredUpload): Promise<CreateOutcome> {
     const existing = this.#uploads.get(upload.record.id);
@@ -48,6 +50,16 @@ export class MemoryStore implements UploadStore {
     if (bound !== undefined) return bound;
     this.#bindings.set(binding.key, binding.value);
     return binding.value;
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    checkCheckpoint(name);
+    return this.#checkpoints.get(name);
+  }
+
+  async putCheckpoint(name: string, value: string): Promise<void> {
+    checkCheckpoint(name, value);
+    this.#checkpoints.set(name, value);
   }
 
   async init(): Promise<void> {}

@@ -74,6 +74,14 @@ export interface UploadStore {
    */
   bind(binding: Binding, options?: StoreCallOptions): Promise<string>;
   /**
+   * A checkpoint: a small value (at most CHECKPOINT_MAX_BYTES of UTF-8) kept under `name` (see
+   * CHECKPOINT_NAME), apart from records and bindings, never listed, replaced whole by each put; the
+   * last put wins. Reconcile keeps where a run stopped in one, so the next run with the same arguments
+   * goes on from there. Optional, as a pair: without them every reconcile run starts over.
+   */
+  getCheckpoint?(name: string, options?: StoreCallOptions): Promise<string | undefined>;
+  putCheckpoint?(name: string, value: string, options?: StoreCallOptions): Promise<void>;
+  /**
    * Create the table and the indexes listing needs, when they do not exist. Idempotent. `report`
    * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.
    */
@@ -83,6 +91,16 @@ export interface UploadStore {
 
 /** The most ids one `getMany` call takes: DynamoDB's BatchGetItem and Tablestore's BatchGetRow stop at 100. */
 export const GET_MANY_LIMIT = 100;
+
+/** What a checkpoint may be named: short, and safe as a key part in every store. */
+export const CHECKPOINT_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CHECKPOINT_MAX_BYTES = 8192;
+
+/** Refuses a checkpoint name or value outside the port's limits, before any store sees it. */
+export function checkCheckpoint(name: string, value?: string): void {
+  if (!CHECKPOINT_NAME.test(name)) throw new RangeError(`a checkpoint name is 1-128 of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(name.slice(0, 140))}`);
+  if (value !== undefined && Buffer.byteLength(value) > CHECKPOINT_MAX_BYTES) throw new RangeError(`a checkpoint holds at most ${CHECKPOINT_MAX_BYTES} bytes`);
+}
 
 /** `store.getMany(ids)`, or one `get` per id for a store without it. */
 export async function getMany(store: UploadStore, ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {

@@ -6,6 +6,7 @@ import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { checkListQuery } from './list-query.js';
+import { checkCheckpoint } from './port.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
@@ -140,6 +141,25 @@ export class SqliteStore implements UploadStore {
 
   async bind(binding: Binding): Promise<string> {
     return this.#run(() => this.#bind(binding));
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    checkCheckpoint(name);
+    return this.#run(() => {
+      // A store no reconcile has checkpointed in has no such table; reading must not create it.
+      const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
+      if (!table) return undefined;
+      return this.#db.prepare<[string], { value: string }>('SELECT value FROM checkpoints WHERE name = ?').get(name)?.value;
+    });
+  }
+
+  /** Checkpoints get a table of their own on first use: nothing else reads it, so the schema version stays. */
+  async putCheckpoint(name: string, value: string): Promise<void> {
+    checkCheckpoint(name, value);
+    this.#run(() => {
+      this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
+      this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+    });
   }
 
   async list(query: ListQuery): Promise<UploadRecord[]> {

@@ -1,6 +1,6 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { withPeers } from '../peer-package.js';
-import { GET_MANY_LIMIT, TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { GET_MANY_LIMIT, TransientStoreError, checkCheckpoint, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { Comparator, RowExistence, TablestoreClient, TablestoreError, mayHaveBeenApplied, retryable, type Cells, type Condition } from './tablestore-client.js';
 import { bindingColumns, bindingRowId, boundValue, isBindingRowId, uploadColumns, uploadFromColumns } from './tablestore-layout.js';
@@ -122,6 +122,19 @@ class TablestoreStore implements UploadStore {
     throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
   }
 
+  async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
+    checkCheckpoint(name);
+    const row = await this.#client.getRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) } }, options);
+    const value = row?.columns.checkpoint;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** One PutRow whatever is there: the last checkpoint put wins. */
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
+    checkCheckpoint(name, value);
+    await this.#client.putRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) }, columns: { checkpoint: value }, condition: { rowExistence: RowExistence.IGNORE } }, options);
+  }
+
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
     const admin = await loadAdmin();
     return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
@@ -179,4 +192,13 @@ class TablestoreStore implements UploadStore {
     this.#sdk ??= clients(this.#endpoint, this.#instance);
     return this.#sdk.clientFor(this.#signingCredentials());
   }
+}
+
+/**
+ * A checkpoint's row: `checkpoint:<name>`, apart from every upload id (bare hex, or `req:`, `sig:` or
+ * `facts:` and a value) and binding row, with one column, `checkpoint`, and no `source`, which every
+ * listing filters on, so it is never listed.
+ */
+function checkpointRowId(name: string): string {
+  return `checkpoint:${name}`;
 }

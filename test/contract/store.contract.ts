@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
+import { CHECKPOINT_MAX_BYTES } from '../../lib/store/port.js';
 
 export interface StoreContractOptions {
   /** Listing reads an eventually consistent index (Tablestore search): wait for it before asserting. */
@@ -55,6 +56,39 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         const ids = Array.from({ length: GET_MANY_LIMIT }, (_, n) => `id-${n}`);
         expect((await getMany(store, ids)).size).toBe(0);
         await expect(getMany(store, [...ids, 'one-more'])).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('checkpoints', () => {
+      const checkpoints = () => {
+        const { getCheckpoint, putCheckpoint } = store;
+        if (!getCheckpoint || !putCheckpoint) throw new Error(`${store.description} keeps no checkpoints`);
+        return { get: getCheckpoint.bind(store), put: putCheckpoint.bind(store) };
+      };
+
+      it('keeps the last value put under a name, apart from every other name, record and binding', async () => {
+        const { get, put } = checkpoints();
+        expect(await get('reconcile:a')).toBeUndefined();
+        await put('reconcile:a', '{"after":"photos/1.jpg"}');
+        await put('reconcile:b', 'other');
+        await put('reconcile:a', '{"after":"photos/ünï ✓ 2.jpg"}');
+        expect(await get('reconcile:a')).toBe('{"after":"photos/ünï ✓ 2.jpg"}');
+        expect(await get('reconcile:b')).toBe('other');
+        const large = 'x'.repeat(CHECKPOINT_MAX_BYTES);
+        await put('reconcile:large', large);
+        expect(await get('reconcile:large')).toBe(large);
+        await settle();
+        expect(await store.list({})).toEqual([]);
+        expect(await store.get('reconcile:a')).toBeUndefined();
+        expect(await store.bind({ key: 'reconcile:a', value: 'bound', expiresAt: Date.now() + 60_000 })).toBe('bound');
+        expect(await get('reconcile:a')).toBe('{"after":"photos/ünï ✓ 2.jpg"}');
+      });
+
+      it('refuses a name or a value outside the port’s limits, storing nothing', async () => {
+        const { get, put } = checkpoints();
+        await expect(put('a name/with a slash', 'v')).rejects.toThrow(RangeError);
+        await expect(put('n', 'x'.repeat(CHECKPOINT_MAX_BYTES + 1))).rejects.toThrow(RangeError);
+        expect(await get('n')).toBeUndefined();
       });
     });
 

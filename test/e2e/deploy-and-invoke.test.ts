@@ -343,7 +343,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     expect(resources.ReconcileLambdaFunction!.Properties).toMatchObject({ Handler: 'functions/reconcile-lambda.lambda', Role: { 'Fn::GetAtt': ['ReconcileRole', 'Arn'] } });
     const rules = Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
     expect(rules.map((rule) => [rule.Properties.ScheduleExpression, rule.Properties.Targets[0].Arn])).toEqual([['rate(1 hour)', { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] }]]);
-    expect(actionsOf(resources, 'ReconcileRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(resources, 'ReconcileRole').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   }, 120_000);
 
   /** The scheduled run's settings: the simulator's bucket, no grace (the uploads are seconds old), a read-only key. */
@@ -396,7 +396,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     it('npm run invoke:reconcile -- events/reconcile/fc3-oss-put-object.json records the upload; the callback sample for it then replaces that record', async () => {
       const event = await sh('npm', ['run', '--silent', 'invoke:reconcile', '--', 'events/reconcile/fc3-oss-put-object.json'], env);
       expect(event.code, event.stderr).toBe(0);
-      expect(returned(event.stdout)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', outcome: 'recorded' }]);
+      expect(returned(event.stdout)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', outcome: 'recorded', source: 'event' }]);
       expect(await stored()).toMatchObject({ source: 'event', reqId: '66399AA5000000003334673E' });
 
       const callback = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-form.json'], { ...env, OSS_CALLBACK_TRUSTED_KEYS: join(ROOT, 'test/dev-key/trusted-keys.json') });
