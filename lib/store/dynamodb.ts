@@ -1,7 +1,8 @@
 import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
+import { checkCountQuery } from './count-query.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
-import type { Binding, CreateOutcome, InitOptions, ListQuery, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
+import type { Binding, CountQuery, CreateOutcome, InitOptions, ListQuery, SourceCounts, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
 
 export interface DynamoDbStoreOptions {
@@ -92,6 +93,13 @@ export class DynamoDbStore implements UploadStore {
     }
     if (query.bucket !== undefined) return this.#newest(byKey(INDEX.bucketTime, 'bucket', query.bucket), query, limit, options);
     return this.#newestOfShards((shard) => byKey(INDEX.time, 'timeShard', shard), query, limit, options);
+  }
+
+  /** Counted with `Select: COUNT` on the listing indexes (dynamodb-count.ts, loaded here only). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    checkCountQuery(query);
+    const { countByPeriod } = await import('./dynamodb-count.js');
+    return countByPeriod((operation, input) => this.#client.call(operation, input, options?.signal), this.#table, query);
   }
 
   /** Create the table with its indexes when missing, check them when present, and turn on TTL. */
