@@ -65,7 +65,8 @@ export interface TablestoreClient {
   describeSearchIndex(tableName: string, indexName: string, call?: CallOptions): Promise<IndexedField[]>;
   putRow(params: { tableName: string; primaryKey: Row; columns: Row; condition: TableStore.Condition }, call?: CallOptions): Promise<void>;
   getRow(params: { tableName: string; primaryKey: Row }, call?: CallOptions): Promise<StoredRow | undefined>;
-  search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined }>;
+  /** `groupBys` holds the answer's groups when the search asked for some (`tablestore-stats.ts`). */
+  search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined; groupBys?: TableStore.GroupBysResult }>;
 }
 
 /** The clients of one endpoint and instance, sharing one keep-alive agent. */
@@ -143,9 +144,9 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
       return data.row.primaryKey ? fromSdkRow(data.row) : undefined;
     },
     async search(params, call) {
-      const data = (await send(call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };
+      const data = (await send(call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array; groupBys?: TableStore.GroupBysResult };
       const token = data.nextToken && data.nextToken.length > 0 ? Buffer.from(data.nextToken) : undefined;
-      return { rows: data.rows.map(fromSdkRow), nextToken: token };
+      return { rows: data.rows.map(fromSdkRow), nextToken: token, groupBys: data.groupBys };
     },
   };
 }

@@ -1,6 +1,18 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
+import { checkCountQuery } from './count-query.js';
 import { checkListQuery } from './list-query.js';
-import { TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import {
+  TransientStoreError,
+  type Binding,
+  type CountQuery,
+  type CreateOutcome,
+  type InitOptions,
+  type ListQuery,
+  type SourceCounts,
+  type StoreCallOptions,
+  type StoredUpload,
+  type UploadStore,
+} from './port.js';
 import type { UploadRecord } from './record.js';
 import { TableStore, TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from './tablestore-client.js';
 import {
@@ -137,6 +149,13 @@ class TablestoreStore implements UploadStore {
       token = page.nextToken;
     } while (token && records.length < wanted);
     return records;
+  }
+
+  /** One search-index aggregation a period (tablestore-stats.ts, loaded only here). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    checkCountQuery(query);
+    const { countByPeriod } = await import('./tablestore-stats.js');
+    return this.#run((client) => countByPeriod(client, this.#table, query, options));
   }
 
   /**
