@@ -1,6 +1,5 @@
 import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
-import { checkCountQuery } from './count-query.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import type { Binding, CountQuery, CreateOutcome, InitOptions, ListQuery, SourceCounts, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
@@ -97,7 +96,6 @@ export class DynamoDbStore implements UploadStore {
 
   /** Counted with `Select: COUNT` on the listing indexes (dynamodb-count.ts, loaded here only). */
   async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
-    checkCountQuery(query);
     const { countByPeriod } = await import('./dynamodb-count.js');
     return countByPeriod((operation, input) => this.#client.call(operation, input, options?.signal), this.#table, query);
   }

@@ -1,4 +1,5 @@
 import { mapAtMost } from './at-most.js';
+import { checkCountQuery } from './count-query.js';
 import type { CountQuery, SourceCounts, StoreCallOptions } from './port.js';
 import { RECORD_SOURCES } from './record.js';
 import { TableStore, type TablestoreClient } from './tablestore-client.js';
@@ -22,6 +23,7 @@ const SEARCHES_AT_ONCE = 4;
 const BY_SOURCE = 'bySource';
 
 export async function countByPeriod(client: TablestoreClient, table: string, query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+  checkCountQuery(query);
   const filters = listingFilters({ bucket: query.bucket, prefix: query.prefix });
   const periods = query.bounds.slice(1).map((to, i) => ({ from: query.bounds[i] as string, to }));
   const bySource: TableStore.GroupBy = {

@@ -1,5 +1,4 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
-import { checkCountQuery } from './count-query.js';
 import { checkListQuery } from './list-query.js';
 import {
   TransientStoreError,
@@ -153,7 +152,6 @@ class TablestoreStore implements UploadStore {
 
   /** One search-index aggregation a period (tablestore-stats.ts, loaded only here). */
   async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
-    checkCountQuery(query);
     const { countByPeriod } = await import('./tablestore-stats.js');
     return this.#run((client) => countByPeriod(client, this.#table, query, options));
   }
