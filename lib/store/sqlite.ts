@@ -193,14 +193,16 @@ export class SqliteStore implements UploadStore {
     return counts;
   }
 
+  // Positional parameters only, and rows typed where read: the statements run on any SQLite driver.
   #countPeriod(): (from: string, to: string) => SourceCounts {
-    const bySource = (source: string) =>
-      `(SELECT count(*) FROM upload_records WHERE source <> 'callback' AND source = '${source}' AND received_at >= @from AND received_at < @to) AS ${source}`;
-    const statement = this.#db.prepare<[{ from: string; to: string }], { total: number; event: number; reconcile: number }>(
-      `SELECT (SELECT count(*) FROM upload_records WHERE received_at >= @from AND received_at < @to) AS total, ${bySource('event')}, ${bySource('reconcile')}`,
+    const inPeriod = 'received_at >= ? AND received_at < ?';
+    const statement = this.#db.prepare(
+      `SELECT (SELECT count(*) FROM upload_records WHERE ${inPeriod}) AS total,
+        (SELECT count(*) FROM upload_records WHERE source <> 'callback' AND source = 'event' AND ${inPeriod}) AS event,
+        (SELECT count(*) FROM upload_records WHERE source <> 'callback' AND source = 'reconcile' AND ${inPeriod}) AS reconcile`,
     );
     return (from, to) => {
-      const { total, event, reconcile } = statement.get({ from, to }) as { total: number; event: number; reconcile: number };
+      const { total, event, reconcile } = statement.get(from, to, from, to, from, to) as { total: number; event: number; reconcile: number };
       return { callback: total - event - reconcile, event, reconcile };
     };
   }
@@ -213,12 +215,10 @@ export class SqliteStore implements UploadStore {
       const upper = prefixUpperBound(prefix);
       if (upper !== undefined) where.push('object < ?'), params.push(upper);
     }
-    const statement = this.#db.prepare<string[], { source: keyof SourceCounts; n: number }>(
-      `SELECT source, count(*) AS n FROM upload_records WHERE ${where.join(' AND ')} AND received_at >= ? AND received_at < ? GROUP BY source`,
-    );
+    const statement = this.#db.prepare(`SELECT source, count(*) AS n FROM upload_records WHERE ${where.join(' AND ')} AND received_at >= ? AND received_at < ? GROUP BY source`);
     return (from, to) => {
       const counts = noCounts();
-      for (const { source, n } of statement.all(...params, from, to)) counts[source] = n;
+      for (const { source, n } of statement.all(...params, from, to) as { source: keyof SourceCounts; n: number }[]) counts[source] = n;
       return counts;
     };
   }
