@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   sign: { summary: 'sign a callback as OSS would, with a development key', load: () => import('./commands/sign.js') },
   keygen: { summary: 'make a development key pair and a trusted-keys file for it', load: () => import('./commands/keygen.js') },
   records: { summary: 'list stored upload records, newest first', load: () => import('./commands/records.js') },
+  stats: { summary: 'uploads per hour or day by source, and the callback coverage', load: () => import('./commands/stats.js') },
   reconcile: { summary: 'record the uploads whose callback never arrived, from a listing of the bucket', load: () => import('./commands/reconcile.js') },
   store: { summary: "create the upload store's table and indexes (store init)", load: () => import('./commands/store.js') },
   template: { summary: 'print the recommended callback body template', load: () => import('./commands/template.js') },

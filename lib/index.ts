@@ -21,9 +21,11 @@ export type { ImageInfo, RecordSource, UploadRecord } from './store/record.js';
 export {
   TransientStoreError,
   type Binding,
+  type CountQuery,
   type CreateOutcome,
   type InitOptions,
   type ListQuery,
+  type SourceCounts,
   type StoreCallOptions,
   type StoredUpload,
   type UploadStore,

@@ -87,6 +87,8 @@ export function createPipeline({ limits, store, keys, authorize, confirm, answer
         response = errorResponse(error, log);
       }
       log.status = response.status;
+      // The answer's code, `OK` for a 200: every line names one, so refusals group by code.
+      log.code ??= 'OK';
       log.ms = now() - start;
       // A rebuilt query may differ from what OSS signed: worth a warning even when it verified.
       const level = response.status >= 500 ? 'error' : response.status >= 400 || request.queryReconstructed ? 'warn' : 'info';

@@ -2,7 +2,7 @@ import { abortableSleep } from '../http/retry.js';
 import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
-import { GET_MANY_LIMIT, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { GET_MANY_LIMIT, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
 import { checkCheckpoint } from './port.js';
 
@@ -116,6 +116,12 @@ export class DynamoDbStore implements UploadStore {
     }
     if (query.bucket !== undefined) return this.#newest(byKey(INDEX.bucketTime, 'bucket', query.bucket), query, limit, options);
     return this.#newestOfShards((shard) => byKey(INDEX.time, 'timeShard', shard), query, limit, options);
+  }
+
+  /** Counted with `Select: COUNT` on the listing indexes (dynamodb-count.ts, loaded here only). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    const { countByPeriod } = await import('./dynamodb-count.js');
+    return countByPeriod((operation, input) => this.#client.call(operation, input, options), this.#table, query);
   }
 
   /** Create the table with its indexes when missing, check them when present, and turn on TTL. */

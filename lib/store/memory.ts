@@ -1,5 +1,6 @@
-import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
+import { replaces, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
+import { checkCountQuery, periodOf, zeroedPeriods } from './count-query.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import { checkCheckpoint } from './port.js';
 
@@ -43,6 +44,16 @@ export class MemoryStore implements UploadStore {
       if (matchesQuery(record, query)) records.push(structuredClone(record));
     }
     return records.sort(newestFirst).slice(0, query.limit);
+  }
+
+  async count(query: CountQuery): Promise<SourceCounts[]> {
+    checkCountQuery(query);
+    const counts = zeroedPeriods(query.bounds);
+    for (const { record } of this.#uploads.values()) {
+      const period = matchesQuery(record, query) ? periodOf(record.receivedAt, query.bounds) : undefined;
+      if (period !== undefined) (counts[period] as SourceCounts)[record.source]++;
+    }
+    return counts;
   }
 
   async bind(binding: Binding): Promise<string> {

@@ -38,6 +38,22 @@ export interface ListQuery {
   limit?: number;
 }
 
+/** Uploads counted in consecutive periods: what `stats` and the records page show. */
+export interface CountQuery {
+  /**
+   * The periods' boundaries: at least two ISO 8601 instants as `Date.toISOString()` writes them
+   * (`2026-11-24T00:00:00.000Z`), ascending. Period i holds the records received at or after
+   * `bounds[i]` and before `bounds[i + 1]` (`receivedAt`).
+   */
+  bounds: readonly string[];
+  bucket?: string;
+  /** Object key prefix; needs `bucket`. */
+  prefix?: string;
+}
+
+/** How many uploads each source recorded in one period (a record counts once, as the source it has now). */
+export type SourceCounts = Record<RecordSource, number>;
+
 export interface StoreCallOptions {
   /** Aborted when the receiver's deadline passes; adapters pass it to their client. */
   signal?: AbortSignal;
@@ -66,6 +82,12 @@ export interface UploadStore {
    * page this way). Optional for a store of your own: without it, `getMany()` below asks `get` once per id.
    */
   getMany?(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>>;
+  /**
+   * The uploads recorded in each period of `query.bounds`, by source: one entry per period, in order,
+   * zeros where nothing was recorded. Read from an index or an aggregation, never record by record.
+   * Optional for a store of your own: without it, `countUploads()` below refuses.
+   */
+  count?(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]>;
   /** Records only (never bindings), newest first. */
   list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
   /**
@@ -112,6 +134,12 @@ export async function getMany(store: UploadStore, ids: readonly string[], option
     if (upload) found.set(id, upload);
   }
   return found;
+}
+
+/** `store.count(query)`, or an error naming a store that cannot count. */
+export function countUploads(store: UploadStore, query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+  if (!store.count) return Promise.reject(new Error(`${store.description} cannot count uploads: it has no count method`));
+  return store.count(query, options);
 }
 
 /** A store call failed in a way a retry may fix (throttling, a lock, a dropped connection, a timeout). */

@@ -50,7 +50,8 @@ export interface TablestoreSdkClient {
   createSearchIndex(params: TableStore.CreateSearchIndexParams, call?: CallOptions): Promise<void>;
   /** The name and type of each of the index's fields. */
   describeSearchIndex(tableName: string, indexName: string, call?: CallOptions): Promise<IndexedField[]>;
-  search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined }>;
+  /** `groupBys` holds the answer's groups when the search asked for some (`tablestore-stats.ts`). */
+  search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined; groupBys?: TableStore.GroupBysResult }>;
 }
 
 /** The clients of one endpoint and instance, sharing one keep-alive agent. */
@@ -131,9 +132,9 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
       return data.schema.fieldSchemas.map(({ fieldName, fieldType }) => ({ fieldName, fieldType }));
     },
     async search(params, call) {
-      const data = (await send('Search', limits.totalMs, call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };
+      const data = (await send('Search', limits.totalMs, call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array; groupBys?: TableStore.GroupBysResult };
       const token = data.nextToken && data.nextToken.length > 0 ? Buffer.from(data.nextToken) : undefined;
-      return { rows: data.rows.map(fromSdkRow), nextToken: token };
+      return { rows: data.rows.map(fromSdkRow), nextToken: token, groupBys: data.groupBys };
     },
   };
 }

@@ -86,17 +86,30 @@ declare module 'tablestore' {
 
     type Query =
       | { queryType: 3; query: { fieldName: string; term: string } }
+      | { queryType: 4; query: { fieldName: string; rangeFrom?: string; includeLower?: boolean; rangeTo?: string; includeUpper?: boolean } }
       | { queryType: 5; query: { fieldName: string; prefix: string } }
       | { queryType: 15; query: { fieldName: string; terms: string[] } }
       | { queryType: 6; query: { filterQueries: Query[] } };
 
     type Sorter = { fieldSort: { fieldName: string; order: number } } | { primaryKeySort: { order: number } };
 
+    /** A GroupByFilter (`lib/protocol/encoder.js` _constructGroupByParam): one group per filter, in order. */
+    interface GroupBy {
+      name: string;
+      type: 3;
+      body: { filters: Query[] };
+    }
+
     interface SearchParams {
       tableName: string;
       indexName: string;
-      searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean };
-      columnToGet: { returnType: 2; returnNames: string[] };
+      searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean; groupBys?: { groupBys: GroupBy[] } };
+      columnToGet: { returnType: 2; returnNames: string[] } | { returnType: 3 };
+    }
+
+    /** A Search answer's groups as `lib/protocol/decoder.js` _parseGroupBys decodes them; counts are int64. */
+    interface GroupBysResult {
+      groupByResults: Array<{ name: string; type: number; groupByResult: { items: Array<{ rowCount: number | Int64 }> } }>;
     }
 
     class Condition {
@@ -109,10 +122,11 @@ declare module 'tablestore' {
 
     const RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };
     const ComparatorType: { EQUAL: 1; NOT_EQUAL: 2; GREATER_THAN: 3; GREATER_EQUAL: 4; LESS_THAN: 5; LESS_EQUAL: 6 };
-    const QueryType: { TERM_QUERY: 3; PREFIX_QUERY: 5; BOOL_QUERY: 6; TERMS_QUERY: 15 };
+    const QueryType: { TERM_QUERY: 3; RANGE_QUERY: 4; PREFIX_QUERY: 5; BOOL_QUERY: 6; TERMS_QUERY: 15 };
+    const GroupByType: { GROUP_BY_FILTER: 3 };
     const FieldType: { LONG: 1; KEYWORD: 4 };
     const SortOrder: { SORT_ORDER_ASC: 0; SORT_ORDER_DESC: 1 };
-    const ColumnReturnType: { RETURN_SPECIFIED: 2 };
+    const ColumnReturnType: { RETURN_SPECIFIED: 2; RETURN_NONE: 3 };
     const Long: { fromNumber(value: number): Int64; fromString(value: string): Int64 };
   }
 

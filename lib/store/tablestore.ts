@@ -1,6 +1,6 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { withPeers } from '../peer-package.js';
-import { GET_MANY_LIMIT, TransientStoreError, checkCheckpoint, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { GET_MANY_LIMIT, TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { Comparator, RowExistence, TablestoreClient, TablestoreError, mayHaveBeenApplied, retryable, type Cells, type Condition } from './tablestore-client.js';
 import { bindingColumns, bindingRowId, boundValue, isBindingRowId, uploadColumns, uploadFromColumns } from './tablestore-layout.js';
@@ -138,6 +138,13 @@ class TablestoreStore implements UploadStore {
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
     const admin = await loadAdmin();
     return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
+  }
+
+  /** One search-index aggregation a period, through the SDK (tablestore-stats.ts, loaded only here). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    const admin = await loadAdmin();
+    const { countByPeriod } = await import('./tablestore-stats.js');
+    return countByPeriod(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
+import { GET_MANY_LIMIT, countUploads, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
 import { CHECKPOINT_MAX_BYTES } from '../../lib/store/port.js';
@@ -262,6 +262,69 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         await expect(store.list({ prefix: 'users/' })).rejects.toThrow(/bucket/);
         await expect(store.list({ limit: 0 })).rejects.toThrow(/limit/);
         await expect(store.list({ source: 'guess' as never })).rejects.toThrow(/source/);
+      });
+    });
+
+    describe('count', () => {
+      const hour = (h: number, minute = '00:00.000') => `2026-08-01T0${h}:${minute}Z`;
+      // Four periods of an hour: 00-01, 01-02 (nothing), 02-03, 03-04.
+      const bounds = [0, 1, 2, 3, 4].map((h) => hour(h));
+      const at = (id: string, source: UploadRecord['source'], receivedAt: string, more: Partial<UploadRecord> = {}) =>
+        storedUpload(uploadRecord({ id, source, receivedAt, ...(source === 'callback' ? {} : { vars: {}, uploader: null }), ...more }), fingerprintOf(`${id} ${source}`));
+      const none = { callback: 0, event: 0, reconcile: 0 };
+
+      beforeEach(async () => {
+        const uploads = [
+          at('c1', 'callback', hour(0)), // on a bound: the period that starts there
+          at('c2', 'callback', hour(0, '30:00.000')),
+          at('e1', 'event', hour(0, '59:59.999')),
+          at('r1', 'reconcile', hour(0, '10:00.000'), { bucket: 'docs' }),
+          at('c3', 'callback', hour(2, '15:00.000'), { object: 'users/7/a.jpg' }),
+          at('r2', 'reconcile', hour(2, '20:00.000'), { object: 'users/7/b.jpg' }),
+          // An event's record its callback replaced in the same hour, and one replaced an hour later.
+          at('e2', 'event', hour(2, '40:00.000')),
+          at('e2', 'callback', hour(2, '41:00.000')),
+          at('e3', 'event', hour(2, '50:00.000')),
+          at('e3', 'callback', hour(3, '05:00.000')),
+          at('c4', 'callback', hour(3, '59:59.999'), { bucket: 'docs' }),
+          // Outside the periods: on the last bound, and just before the first.
+          at('c5', 'callback', hour(4)),
+          at('r3', 'reconcile', '2026-07-31T23:59:59.999Z'),
+          at('c6', 'callback', hour(2, '30:00.000'), { object: 'users/7' }),
+        ];
+        for (const upload of uploads) await store.create(upload);
+        await store.bind({ key: 'ticket:count', value: 'c1', expiresAt: Date.now() + 60_000 });
+        await settle();
+      });
+
+      it('counts each period by source, a record once as the source it has now, empty periods as zeros', async () => {
+        expect(await countUploads(store, { bounds })).toEqual([
+          { callback: 2, event: 1, reconcile: 1 },
+          none,
+          { callback: 3, event: 0, reconcile: 1 },
+          { callback: 2, event: 0, reconcile: 0 },
+        ]);
+        expect(await countUploads(store, { bounds: [hour(0), hour(4)] })).toEqual([{ callback: 7, event: 1, reconcile: 2 }]);
+        expect(await countUploads(store, { bounds: ['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z'] })).toEqual([none]);
+      });
+
+      it('counts a bucket, and a key prefix in it taken literally', async () => {
+        expect(await countUploads(store, { bounds, bucket: 'photos' })).toEqual([
+          { callback: 2, event: 1, reconcile: 0 },
+          none,
+          { callback: 3, event: 0, reconcile: 1 },
+          { callback: 1, event: 0, reconcile: 0 },
+        ]);
+        expect(await countUploads(store, { bounds, bucket: 'photos', prefix: 'users/7/' })).toEqual([none, none, { callback: 1, event: 0, reconcile: 1 }, none]);
+        expect(await countUploads(store, { bounds, bucket: 'docs' })).toEqual([{ callback: 0, event: 0, reconcile: 1 }, none, none, { callback: 1, event: 0, reconcile: 0 }]);
+        expect(await countUploads(store, { bounds, bucket: 'none' })).toEqual([none, none, none, none]);
+      });
+
+      it('refuses bounds that are not ascending instants, and a prefix without a bucket', async () => {
+        await expect(countUploads(store, { bounds: [hour(0)] })).rejects.toThrow(/two bounds/);
+        await expect(countUploads(store, { bounds: [hour(1), hour(0)] })).rejects.toThrow(/ascend/);
+        await expect(countUploads(store, { bounds: ['2026-08-01', hour(1)] })).rejects.toThrow(/toISOString/);
+        await expect(countUploads(store, { bounds, prefix: 'users/' })).rejects.toThrow(/bucket/);
       });
     });
 

@@ -434,6 +434,28 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect((await store.list({ limit: 101 })).map((record) => record.id)).toEqual(all.slice(0, 101).map((record) => record.id));
     });
 
+
+    it('counts with one Search a period, whose groups count every row of the period, past a page of rows', async () => {
+      store = await open();
+      await store.init();
+      // More rows than one search page in a period: the groups count them all.
+      const records = Array.from({ length: 130 }, (_, n) =>
+        uploadRecord({ id: `c${n}`, source: n % 10 === 0 ? 'event' : 'callback', receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() }),
+      );
+      for (const record of records) await store.create(storedUpload(record));
+      await settle();
+      const bounds = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z'];
+      let counts: unknown;
+      const sent = await operations(async () => {
+        counts = await store.count?.({ bounds });
+      });
+      expect(sent).toEqual(['Search', 'Search', 'Search']);
+      expect(counts).toEqual([
+        { callback: 54, event: 6, reconcile: 0 },
+        { callback: 54, event: 6, reconcile: 0 },
+        { callback: 9, event: 1, reconcile: 0 },
+      ]);
+    });
     it('signs each call with the credentials the provider gives at that moment, else the environment', async () => {
       let current: typeof KEYS | undefined = KEYS;
       store = await open('rotating', () => current);
