@@ -1,15 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
- * better-sqlite3 holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
+ * Every driver holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
  * sleeping a few milliseconds per retry add up to a frozen process. A locked file (another process,
  * a backup, a `sqlite3` shell) is instead a transient failure at once, which `callStore` retries
  * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
@@ -69,6 +69,7 @@ INSERT OR IGNORE INTO bindings (key, value, expires_at)
   SELECT id, fingerprint, claim_expires_at FROM uploads WHERE id LIKE 'ticket:%';
 DROP TABLE uploads;
 `;
+
 const SCHEMA_VERSION = 2;
 
 interface UploadRow {
@@ -79,22 +80,32 @@ interface UploadRow {
 /** `sqlite:<path>` — an embedded file, WAL mode so readers never block the writer. */
 export class SqliteStore implements UploadStore {
   readonly description: string;
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #create: (upload: StoredUpload) => Promise<CreateOutcome>;
   readonly #bind: (binding: Binding) => string;
-  readonly #get: Database.Statement<[string], UploadRow>;
+  readonly #get: SqliteStatement<UploadRow>;
   readonly #path: string;
+  readonly #begin: SqliteStatement<never>;
+  readonly #commit: SqliteStatement<never>;
   #checkpointer: Checkpointer | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, driver?: SqliteDriverName) {
     this.description = `sqlite:${path}`;
     this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#migrate();
-    this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.#db = openConnection(path, driver);
+    this.#begin = this.#db.prepare('BEGIN IMMEDIATE');
+    this.#commit = this.#db.prepare('COMMIT');
+    try {
+      this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+      this.#migrate();
+      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } catch (error) {
+      this.#db.close();
+      throw asSqliteError(error);
+    }
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -103,28 +114,31 @@ export class SqliteStore implements UploadStore {
       ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source, record = excluded.record,
         bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
       WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
-    const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
+    const select = this.#db.prepare<UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
     const addVar = this.#db.prepare('INSERT OR IGNORE INTO upload_vars (name, value, id) VALUES (?, ?, ?)');
     const write = (upload: StoredUpload): CreateOutcome => {
       const { record } = upload;
       const { changes } = insert.run(record.id, upload.fingerprint, record.source, JSON.stringify(record), record.bucket, record.object, record.uploader, record.receivedAt);
       // Refused: what is there is the answer, read in the same transaction.
-      if (changes === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
-      for (const name in record.vars) addVar.run(name, record.vars[name], record.id);
+      if (Number(changes) === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
+      for (const name in record.vars) addVar.run(name, record.vars[name] as string, record.id);
       return { created: true };
     };
-    // BEGIN IMMEDIATE: the write lock first, so a locked file fails the batch at once, before any row.
-    const writeAll = this.#db.transaction((uploads: StoredUpload[]) => uploads.map(write));
     this.#create = groupCommit((uploads: StoredUpload[]) => {
       this.#checkpointer ??= this.#startCheckpointer();
-      return this.#run(() => writeAll.immediate(uploads));
+      return this.#write(() => uploads.map(write));
     });
     this.#get = select;
 
-    const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (@key, @value, @expiresAt) ON CONFLICT (key) DO NOTHING');
-    const bound = this.#db.prepare<[string], { value: string }>('SELECT value FROM bindings WHERE key = ?');
+    const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
+    const bound = this.#db.prepare<{ value: string }>('SELECT value FROM bindings WHERE key = ?');
     // A binding, once made, is never changed, so the value read back is the one that won.
-    this.#bind = (binding) => (claimKey.run(binding).changes === 1 ? binding.value : (bound.get(binding.key) as { value: string }).value);
+    this.#bind = ({ key, value, expiresAt }) => (Number(claimKey.run(key, value, expiresAt).changes) === 1 ? value : (bound.get(key) as { value: string }).value);
+  }
+
+  /** The driver this store's connection (and its checkpoint worker) runs on. */
+  get driver(): SqliteDriverName {
+    return this.#db.driver;
   }
 
   create(upload: StoredUpload): Promise<CreateOutcome> {
@@ -139,7 +153,7 @@ export class SqliteStore implements UploadStore {
   }
 
   async bind(binding: Binding): Promise<string> {
-    return this.#run(() => this.#bind(binding));
+    return this.#write(() => this.#bind(binding));
   }
 
   async list(query: ListQuery): Promise<UploadRecord[]> {
@@ -168,7 +182,7 @@ export class SqliteStore implements UploadStore {
     const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
     return this.#run(() =>
       this.#db
-        .prepare<unknown[], { record: string }>(sql)
+        .prepare<{ record: string }>(sql)
         .all(...params)
         .map((row) => JSON.parse(row.record) as UploadRecord),
     );
@@ -176,48 +190,74 @@ export class SqliteStore implements UploadStore {
 
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
   async init(): Promise<void> {
-    this.#migrate();
+    this.#run(() => this.#migrate());
   }
 
   async close(): Promise<void> {
     await this.#checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the log.
-    if (this.#db.open) this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 
   /** Started with the first write: a store that only reads never needs one. */
   #startCheckpointer(): Checkpointer | undefined {
     if (this.#path === ':memory:') return undefined;
-    this.#db.pragma('wal_autocheckpoint = 0');
-    return startCheckpointer(this.#path, () => {
-      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    this.#db.exec('PRAGMA wal_autocheckpoint = 0');
+    return startCheckpointer(this.#path, this.#db.driver, () => {
+      if (this.#db.isOpen) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
     });
   }
 
   #migrate(): void {
-    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    const { user_version: version } = this.#db.prepare<{ user_version: number }>('PRAGMA user_version').get() as { user_version: number };
     if (version === SCHEMA_VERSION) return;
-    this.#db.transaction(() => {
+    if (version > SCHEMA_VERSION) {
+      throw new SqliteError('SQLITE_ERROR', `${this.description} has layout version ${version}, newer than this version of oss-upload-callback reads (${SCHEMA_VERSION})`);
+    }
+    this.#transaction(() => {
       this.#db.exec(SCHEMA);
       const hasVersion1 = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get();
       if (hasVersion1) this.#db.exec(FROM_VERSION_1);
-      this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+      this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    });
+  }
+
+  /** `work` in one transaction that takes the write lock first, so a locked file fails it at once, before any row. */
+  #transaction<T>(work: () => T): T {
+    this.#begin.run();
+    try {
+      const result = work();
+      this.#commit.run();
+      return result;
+    } catch (error) {
+      // SQLite may have rolled back already (a full disk, an I/O error); then there is nothing to undo.
+      try {
+        this.#db.exec('ROLLBACK');
+      } catch {}
+      throw error;
+    }
+  }
+
+  #write<T>(work: () => T): T {
+    return this.#run(() => this.#transaction(work));
   }
 
   /**
    * Calls are synchronous, over before a deadline signal could fire (the caller checks the budget
-   * first); a locked database is marked as worth a retry.
+   * first). SQLite's errors come out as `SqliteError`, with SQLite's code whatever the driver; a
+   * locked database is marked as worth a retry.
    */
   #run<T>(call: () => T): T {
+    if (!this.#db.isOpen) throw new SqliteError('SQLITE_MISUSE', `${this.description} is closed`);
     try {
       return call();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
-        throw new TransientStoreError(`${this.description} is locked by another connection`, { cause: error });
+      const failure = asSqliteError(error);
+      const code = failure instanceof SqliteError ? failure.code : '';
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+        throw new TransientStoreError(`${this.description} is locked by another connection`, { cause: failure });
       }
-      throw error;
+      throw failure;
     }
   }
 }
