@@ -41,6 +41,8 @@ export interface ListQuery {
 export interface StoreCallOptions {
   /** Aborted when the receiver's deadline passes; adapters pass it to their client. */
   signal?: AbortSignal;
+  /** The receiver's deadline (epoch ms): a client that retries begins no wait that would end past it. */
+  deadline?: number;
 }
 
 export interface InitOptions {

@@ -34,7 +34,7 @@ export function sleep(ms: number, budget: Budget): Promise<void> {
  */
 export async function callStore<T>(budget: Budget, what: string, call: (options: StoreCallOptions) => Promise<T>): Promise<T> {
   // The signal is made only if the adapter reads it: a SQLite or memory store never does.
-  const options: StoreCallOptions = { get signal() { return budget.signal; } };
+  const options: StoreCallOptions = { get signal() { return budget.signal; }, deadline: budget.deadline };
   for (let attempt = 0; ; attempt++) {
     if (budget.expired) throw deadlineExceeded(`the deadline passed before the store could ${what}`);
     try {

@@ -1,7 +1,8 @@
 /**
  * The part of the official `tablestore` SDK (5.6.x, plain JavaScript, no types of its own) that
- * `tablestore-client.ts` uses, typed from the SDK's source (`lib/client.js`, `lib/filter.js`,
- * `lib/search.js`, `lib/protocol/encoder.js`). Only the wrapper imports the SDK.
+ * `tablestore-sdk-client.ts` uses, typed from the SDK's source (`lib/client.js`, `lib/filter.js`,
+ * `lib/search.js`, `lib/protocol/encoder.js`). Only that wrapper imports the SDK; PutRow, GetRow and
+ * BatchGetRow are typed for the tests that hold our own client to the SDK's requests.
  */
 declare module 'tablestore' {
   import type { Agent } from 'node:http';
@@ -14,7 +15,7 @@ declare module 'tablestore' {
       toBuffer(): Buffer;
     }
 
-    type CellValue = string | Int64 | boolean | Buffer;
+    type CellValue = string | Int64 | number | boolean | Buffer;
     /** `[{ name: value }, …]`: one single-key object per column, in order. */
     type Columns = Array<Record<string, CellValue>>;
 
@@ -31,6 +32,7 @@ declare module 'tablestore' {
 
     /** What `makeRequest` hands to a callback: `resp.httpResponse` as `lib/event_listeners.js` fills it. */
     interface SdkResponse {
+      request: { operation: string };
       httpResponse: { statusCode: number; headers: Record<string, string | undefined>; body: Buffer };
       error: unknown;
     }
@@ -52,7 +54,11 @@ declare module 'tablestore' {
       createSearchIndex(params: CreateSearchIndexParams, callback: Callback): SdkRequest;
       describeSearchIndex(params: { tableName: string; indexName: string }, callback: Callback): SdkRequest;
       putRow(params: { tableName: string; primaryKey: Columns; attributeColumns: Columns; condition: Condition }, callback: Callback): SdkRequest;
-      getRow(params: { tableName: string; primaryKey: Columns; maxVersions: number }, callback: Callback): SdkRequest;
+      getRow(params: { tableName: string; primaryKey: Columns; maxVersions?: number; columnsToGet?: string[] }, callback: Callback): SdkRequest;
+      batchGetRow(
+        params: { tables: Array<{ tableName: string; primaryKey: Columns[]; maxVersions?: number; columnsToGet?: string[] }> },
+        callback: Callback,
+      ): SdkRequest;
       search(params: SearchParams, callback: Callback): SdkRequest;
     }
 
@@ -110,10 +116,4 @@ declare module 'tablestore' {
   }
 
   export default TableStore;
-}
-
-/** The SDK's compiled protocol buffers: the wrapper decodes Tablestore's error body with them. */
-declare module 'tablestore/lib/protocol/tablestore_compiled_proto.js' {
-  const protos: { main: { proto: { Error: { decode(bytes: Uint8Array): { code: string; message?: string } } } } };
-  export default protos;
 }

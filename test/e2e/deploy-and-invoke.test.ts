@@ -8,9 +8,9 @@ import OSS from 'ali-oss';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
-import { tablestoreClients } from '../../lib/store/tablestore-client.js';
+import { tablestoreSdkClients } from '../../lib/store/tablestore-sdk-client.js';
 import { openTablestoreStore } from '../../lib/store/tablestore.js';
-import { LIST_INDEX } from '../../lib/store/tablestore-layout.js';
+import { LIST_INDEX } from '../../lib/store/tablestore-admin.js';
 import { uploadId } from '../../lib/store/upload-id.js';
 import { bundleFunction } from '../../scripts/functions-bundle.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
@@ -308,7 +308,7 @@ describe('s.yaml’s pre-deploy store init, run as Serverless Devs runs it (sh -
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`ready: ${callbackEnv.UPLOAD_STORE}`);
 
-    const clients = tablestoreClients(server.endpoint, instance!);
+    const clients = tablestoreSdkClients(server.endpoint, instance!);
     try {
       const tablestore = clients.clientFor(credentials);
       expect(await tablestore.describeTable(table!)).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });

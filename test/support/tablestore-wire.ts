@@ -108,6 +108,10 @@ export const wire = {
     filter: Uint8Array;
   }>(main, 'GetRowRequest'),
   GetRowResponse: codec<object>(main, 'GetRowResponse'),
+  BatchGetRowRequest: codec<{
+    tables: Array<{ tableName: string; primaryKey: Uint8Array[]; columnsToGet: string[]; maxVersions: number; timeRange?: unknown; filter: Uint8Array }>;
+  }>(main, 'BatchGetRowRequest'),
+  BatchGetRowResponse: codec<object>(main, 'BatchGetRowResponse'),
   Filter: codec<FilterMessage>(filter, 'Filter'),
   SingleColumnValueFilter: codec<{ comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean; latestVersionOnly: boolean }>(
     filter,
