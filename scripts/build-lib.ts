@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HAND_WRITTEN = ['lib/runtime-import.js', 'lib/runtime-import.d.ts'];
+const HAND_WRITTEN = ['lib/runtime-import.js', 'lib/runtime-import.d.ts', 'lib/store/import-tablestore-sdk.js', 'lib/store/import-tablestore-sdk.d.ts'];
 
 export function buildLibrary(outDir = join(ROOT, 'dist')): void {
   const tsc = (...flags: string[]) =>
