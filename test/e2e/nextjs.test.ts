@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendRequest } from '../../cli/send-request.js';
 import { shellEnv, startServer } from '../support/child-server.js';
 import { signRequest, testKey } from '../support/keys.js';
-import { packedPackage } from '../support/packed-package.js';
+import { installPacked } from '../support/packed-package.js';
 import { runtime } from '../support/runtimes.js';
 
 /**
@@ -20,7 +20,6 @@ const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 const NEXT_APP = join(ROOT, 'test/next-app');
 const NEXT = join(NEXT_APP, 'node_modules/next/dist/bin/next');
-const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The code blocks of the README's "### Next.js" section that start with the file they go in. */
 function readmeRouteFiles(): { path: string; code: string }[] {
@@ -45,7 +44,6 @@ const keysFile = join(app, 'trusted-keys.json');
 const env = shellEnv({ NEXT_TELEMETRY_DISABLED: '1' });
 
 beforeAll(async () => {
-  const { tarball } = await packedPackage();
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'next-app', private: true }));
   for (const { path, code } of readmeRouteFiles()) {
     mkdirSync(dirname(join(app, path)), { recursive: true });
@@ -54,10 +52,7 @@ beforeAll(async () => {
   mkdirSync(join(app, 'app/app-router/oss/callback'), { recursive: true });
   writeFileSync(join(app, 'app/app-router/oss/callback/route.ts'), APP_ROUTER_ROUTE);
   writeFileSync(keysFile, JSON.stringify({ [testKey.keyUrl]: testKey.publicPem }));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `jose@${versionOf('jose')}`, `lossless-json@${versionOf('lossless-json')}`], {
-    cwd: app,
-    timeout: 240_000,
-  });
+  await installPacked(app);
 }, 600_000);
 
 /** `next start` on Node 22, whose node:sqlite is the default store's driver: nothing native installed. */

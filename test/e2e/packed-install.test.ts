@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packedPackage, type PackedPackage } from '../support/packed-package.js';
+import { installPacked, packedPackage, type PackedPackage } from '../support/packed-package.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -14,7 +14,6 @@ import { tempDir } from '../support/temp-dir.js';
  */
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
-const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 const dir = tempDir('packed-install-');
 const project = join(dir, 'app');
@@ -29,11 +28,7 @@ beforeAll(async () => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   for (const file of readdirSync(join(ROOT, 'test/e2e/packed-app'))) copyFileSync(join(ROOT, 'test/e2e/packed-app', file), join(project, file));
   const started = Date.now();
-  await run(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', packed.tarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`],
-    { cwd: project, timeout: 240_000 },
-  );
+  await installPacked(project, ['typescript', '@types/node']);
   installMs = Date.now() - started;
 }, 300_000);
 

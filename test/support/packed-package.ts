@@ -95,3 +95,17 @@ async function packedOnce(): Promise<PackedPackage> {
   }
   throw new Error(`the package was not packed within 5 minutes (lock ${lock})`);
 }
+
+const ROOT_VERSION = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * `npm install` the packed package into the app at `dir` (a package.json there), as a user installs
+ * it, with `extra` packages (`name`, at the version this checkout has); its own dependencies at the
+ * versions this checkout's lockfile has, so every run installs the same.
+ */
+export async function installPacked(dir: string, extra: string[] = []): Promise<PackedPackage> {
+  const packed = await packedPackage();
+  const pinned = ['jose', 'lossless-json', ...extra].map((name) => `${name}@${ROOT_VERSION(name)}`);
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', packed.tarball, ...pinned], { cwd: dir, timeout: 240_000 });
+  return packed;
+}
