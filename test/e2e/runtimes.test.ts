@@ -67,7 +67,7 @@ beforeAll(async () => {
 }, 600_000);
 
 const BODY = 'bucket=photos&object=users%2F42%2Fcat.jpg&etag=D8E8FCA2DC0F896FD7CB4CB0031BA249&size=48213';
-const json = (body: Buffer) => JSON.parse(body.toString('utf8')) as { Status: string; code?: string; record?: { id: string; object: string } };
+const json = (body: Buffer) => JSON.parse(body.toString('utf8')) as { Status: string; code?: string; message?: string; record?: { id: string; object: string } };
 
 describe.each(Object.keys(COMMANDS) as RuntimeName[])('createReceiver() with no options on %s, from the packed package', (name) => {
   const { app, args } = COMMANDS[name];
@@ -90,7 +90,8 @@ describe.each(Object.keys(COMMANDS) as RuntimeName[])('createReceiver() with no 
 
       expect({ status: answer.status, json: json(answer.body) }, first.output()).toMatchObject({ status: 200, json: { Status: 'OK', record: { object: 'users/42/cat.jpg' } } });
       expect(answer.headers['content-length']).toBe(String(answer.body.length));
-      expect({ status: tampered.status, code: json(tampered.body).code }).toEqual({ status: 401, code: 'SignatureMismatch' });
+      // The body was changed, not the URL: no door, the Fetch one included, blames the URL parser.
+      expect({ status: tampered.status, ...json(tampered.body) }).toEqual({ status: 401, Status: 'Error', code: 'SignatureMismatch', message: 'the signature does not match the path, query and body received' });
       recorded = json(answer.body).record!;
     } finally {
       await first.stop();
