@@ -1,4 +1,4 @@
-import type { AnswerFields } from './answer.js';
+import type { AnswerFunction } from './answer.js';
 import { buildReceiver } from './build-receiver.js';
 import type { Receiver } from './exchange.js';
 import { receiverConfig, type ConfigOptions } from './receiver-options.js';
@@ -12,7 +12,7 @@ export interface ReceiverOptions extends ConfigOptions {
    * `{"Status":"OK","record":{…},...yourFields}`. Runs within the callback's deadline; if it throws
    * the answer is `500 AnswerFailed` (the record is kept).
    */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 /** A receiver built by `createReceiver`: give it to a door (`nodeHandler`, `koaHandler`, `fetchHandler`, …). */

@@ -1,4 +1,4 @@
-import { recordedAnswer, type AnswerFields } from './answer.js';
+import { recordedAnswer, type AnswerFunction } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, withinBudget, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
@@ -29,7 +29,7 @@ export interface ReceiverDeps {
   logger?: Logger;
   now?: () => number;
   /** The application's fields for the 200 answer, built from the record (see answer.ts). */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */
