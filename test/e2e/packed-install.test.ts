@@ -115,7 +115,9 @@ describe('the packed package, installed into an empty project', () => {
     const tsc = join(project, 'node_modules/typescript/bin/tsc');
 
     await expect(run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project })).resolves.toMatchObject({ stdout: '' });
-  }, 60_000);
+    // And a CommonJS project on the old resolution, which reads no "exports": typesVersions points it at the subpaths.
+    await expect(run(process.execPath, [tsc, '-p', 'tsconfig.commonjs.json'], { cwd: project })).resolves.toMatchObject({ stdout: '' });
+  }, 90_000);
 
   it('runs the oss-callback CLI, whose sim command names every package it needs that is missing', async () => {
     const bin = join(project, 'node_modules/.bin/oss-callback');
