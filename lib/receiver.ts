@@ -10,6 +10,7 @@ import type { AuthorizeStep, ConfirmStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
+import { storeCode } from './store/store-code.js';
 
 export interface ReceiverLimits {
   /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
@@ -106,6 +107,8 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
   // The application's own error: its log needs it, the uploader never sees it.
   if (refusal.code === 'AnswerFailed' && refusal.cause !== undefined) log.cause = String((refusal.cause as Error)?.message ?? refusal.cause);
+  // The store's own code (SQLITE_FULL, an OTS code, a DynamoDB error type), which the answer leaves out.
+  if (refusal.code === 'StoreUnavailable' || refusal.code === 'DeadlineExceeded') log.storeCode = storeCode(refusal.cause);
   const response = refusalResponse(refusal);
   if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
   return response;

@@ -40,8 +40,9 @@ interface BuiltinLoader {
 }
 
 /**
- * Drivers load at run time, through `process.getBuiltinModule`, never through an `import` or a
- * `require` a bundler could follow: an app bundled with Next.js, webpack or esbuild builds without
+ * Drivers load at run time, through `process.getBuiltinModule` (Node 20.16 and 22.3, Bun, Deno),
+ * never through an `import` or a `require` a bundler could follow (webpack follows a `createRequire`
+ * imported from `node:module`): an app bundled with Next.js, webpack or esbuild builds without
  * better-sqlite3 installed, and loads a driver only when it opens a SQLite store.
  */
 function builtin<T>(id: string): T | undefined {
@@ -71,7 +72,7 @@ interface NodeSqlite {
 interface BunSqlite {
   Database: new (path: string) => {
     exec(sql: string): void;
-    prepare(sql: string): { run(...params: SqlValue[]): { changes: number }; get(...params: SqlValue[]): unknown; all(...params: SqlValue[]): unknown[] };
+    prepare(sql: string): { run(...params: SqlValue[]): { changes: number }; get(...params: SqlValue[]): unknown; all(...params: SqlValue[]): unknown[]; finalize(): void };
     close(): void;
   };
 }
@@ -89,17 +90,15 @@ export function betterSqlite3Path(): string {
   try {
     return createRequire(import.meta.url).resolve('better-sqlite3');
   } catch (error) {
-    throw new ConfigError(
-      `the sqlite: store needs the package better-sqlite3 on ${process.version} (node:sqlite is built into Node 22.13 and later, Bun and Deno): npm install better-sqlite3`,
-      { cause: error },
-    );
+    // Node 22.13 and later, Bun and Deno need nothing installed (README, "Inside your app").
+    throw new ConfigError('the sqlite: store needs the package better-sqlite3: npm install better-sqlite3', { cause: error });
   }
 }
 
-/** Open `path` (created when missing) with `driver`; SQLite's errors come out as `SqliteError`. */
-export function openConnection(path: string, driver: SqliteDriverName = runtimeDriver()): SqliteConnection {
+/** Open `path` (created when missing) with this runtime's driver; SQLite's errors come out as `SqliteError`. */
+export function openConnection(path: string): SqliteConnection {
   try {
-    return open(path, driver);
+    return open(path, runtimeDriver());
   } catch (error) {
     throw asSqliteError(error);
   }
@@ -121,12 +120,16 @@ function open(path: string, driver: SqliteDriverName): SqliteConnection {
     }
     case 'bun:sqlite': {
       const db = new (builtin<BunSqlite>('bun:sqlite') as BunSqlite).Database(path);
+      // Closing with statements alive leaves the connection open until they are collected (and the
+      // log unmerged, the file locked): the statements are finalized first, as the other drivers do.
+      const statements = new Set<{ finalize(): void }>();
       let isOpen = true;
       return {
         driver,
         exec: (sql) => db.exec(sql),
         prepare: <Row>(sql: string) => {
           const statement = db.prepare(sql);
+          statements.add(statement);
           // bun:sqlite answers "no row" with null; the others (and the store) with undefined.
           return {
             run: (...params) => statement.run(...params),
@@ -139,6 +142,7 @@ function open(path: string, driver: SqliteDriverName): SqliteConnection {
         },
         close: () => {
           isOpen = false;
+          for (const statement of statements) statement.finalize();
           db.close();
         },
       };

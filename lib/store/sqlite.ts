@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { groupCommit } from './group-commit.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
+import { normalEtag } from './upload-id.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
@@ -29,8 +30,9 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * misses a record; only callbacks carry variables, and a callback's record is never replaced, so
  * the rows are only ever added. The callbacks that arrive together share one transaction
  * (group-commit.ts).
- * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
- * beside records.
+ * Ticket bindings live in `bindings`. `user_version` 3 marks this layout and id scheme; version 2
+ * kept the same tables with a callback without ETag under its bare reqId or fingerprint; version 1
+ * kept claims beside records.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS upload_records (
@@ -70,11 +72,25 @@ INSERT OR IGNORE INTO bindings (key, value, expires_at)
 DROP TABLE uploads;
 `;
 
-const SCHEMA_VERSION = 2;
+/**
+ * Version 3 gives a callback without an ETag an id of its own namespace: `req:<reqId>`, or
+ * `sig:<fingerprint>` (the SHA-256 of its signed bytes) without a reqId. Version 2 filed it under the
+ * bare value, which an uploader's template could make equal to another upload's (bucket, key, ETag)
+ * id. Which callbacks had no ETag is decided by `normalEtag`, as when their ids were made.
+ */
+const CALLBACK_ETAGS = "SELECT id, fingerprint, json_extract(record, '$.etag') AS etag FROM upload_records WHERE source = 'callback'";
+const SCHEMA_VERSION = 3;
 
 interface UploadRow {
   fingerprint: string;
   record: string;
+}
+
+/** What a writer compares before each commit: the file open now is the one at the path. */
+interface FileIdentity {
+  path: string;
+  dev: number;
+  ino: number;
 }
 
 /** `sqlite:<path>` — an embedded file, WAL mode so readers never block the writer. */
@@ -84,28 +100,34 @@ export class SqliteStore implements UploadStore {
   readonly #create: (upload: StoredUpload) => Promise<CreateOutcome>;
   readonly #bind: (binding: Binding) => string;
   readonly #get: SqliteStatement<UploadRow>;
+  readonly #listings = new Map<string, SqliteStatement<{ record: string }>>();
+  readonly #getMany: SqliteStatement<UploadRow & { id: string }>;
   readonly #path: string;
+  readonly #file: FileIdentity | undefined;
   readonly #begin: SqliteStatement<never>;
   readonly #commit: SqliteStatement<never>;
   #checkpointer: Checkpointer | undefined;
 
-  constructor(path: string, driver?: SqliteDriverName) {
+  constructor(path: string) {
     this.description = `sqlite:${path}`;
     this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = openConnection(path, driver);
+    this.#db = openConnection(path);
     this.#begin = this.#db.prepare('BEGIN IMMEDIATE');
     this.#commit = this.#db.prepare('COMMIT');
     try {
       this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = NORMAL');
+      // When a writer starts the log again from its beginning, the file is trimmed to this size.
+      this.#db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       this.#migrate();
       this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {
       this.#db.close();
       throw asSqliteError(error);
     }
+    this.#file = path === ':memory:' ? undefined : fileIdentity(resolve(path));
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -129,6 +151,7 @@ export class SqliteStore implements UploadStore {
       return this.#write(() => uploads.map(write));
     });
     this.#get = select;
+    this.#getMany = this.#db.prepare('SELECT id, fingerprint, record FROM upload_records WHERE id IN (SELECT value FROM json_each(?))');
 
     const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
     const bound = this.#db.prepare<{ value: string }>('SELECT value FROM bindings WHERE key = ?');
@@ -149,6 +172,16 @@ export class SqliteStore implements UploadStore {
     return this.#run(() => {
       const row = this.#get.get(id);
       return row && toUpload(row);
+    });
+  }
+
+  /** One `IN (…)` query for every id asked about, the ids bound as one JSON array (one statement for any number). */
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredUpload>> {
+    const found = new Map<string, StoredUpload>();
+    if (ids.length === 0) return found;
+    return this.#run(() => {
+      for (const row of this.#getMany.all(JSON.stringify(ids))) found.set(row.id, toUpload(row));
+      return found;
     });
   }
 
@@ -178,19 +211,29 @@ export class SqliteStore implements UploadStore {
       params.push(query.variable.name, query.variable.value);
     }
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
-    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
-    return this.#run(() =>
-      this.#db
-        .prepare<{ record: string }>(sql)
-        .all(...params)
-        .map((row) => JSON.parse(row.record) as UploadRecord),
-    );
+    if (query.limit !== undefined) params.push(query.limit);
+    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${query.limit === undefined ? '' : ' LIMIT ?'}`;
+    return this.#run(() => this.#listing(sql).all(...params).map((row) => JSON.parse(row.record) as UploadRecord));
+  }
+
+  /** A listing's statement, prepared once for each combination of filters (a few dozen at most). */
+  #listing(sql: string): SqliteStatement<{ record: string }> {
+    let statement = this.#listings.get(sql);
+    if (!statement) this.#listings.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
   }
 
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
   async init(): Promise<void> {
     this.#run(() => this.#migrate());
+  }
+
+  /**
+   * One real write that leaves nothing behind (the schema version, rewritten as it is): it fails,
+   * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
+   */
+  async checkWritable(): Promise<void> {
+    this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`));
   }
 
   async close(): Promise<void> {
@@ -218,8 +261,28 @@ export class SqliteStore implements UploadStore {
       this.#db.exec(SCHEMA);
       const hasVersion1 = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get();
       if (hasVersion1) this.#db.exec(FROM_VERSION_1);
+      this.#renameUnkeyedCallbacks();
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
+  }
+
+  /** Version 2 → 3: a callback without ETag moves from its bare reqId or fingerprint to `req:` or `sig:`, vars and all. */
+  #renameUnkeyedCallbacks(): void {
+    const unkeyed = this.#db
+      .prepare<{ id: string; fingerprint: string; etag: string | null }>(CALLBACK_ETAGS)
+      .all()
+      .filter((row) => normalEtag(row.etag) === null);
+    if (unkeyed.length === 0) return;
+    const read = this.#db.prepare<{ record: string }>('SELECT record FROM upload_records WHERE id = ?');
+    const moveRecord = this.#db.prepare('UPDATE upload_records SET id = ?, record = ? WHERE id = ?');
+    const moveVars = this.#db.prepare('UPDATE upload_vars SET id = ? WHERE id = ?');
+    for (const row of unkeyed) {
+      const record = JSON.parse((read.get(row.id) as { record: string }).record) as UploadRecord;
+      const id = record.reqId !== null ? `req:${record.reqId}` : `sig:${row.fingerprint}`;
+      if (id === row.id) continue;
+      moveRecord.run(id, JSON.stringify({ ...record, id }), row.id);
+      moveVars.run(id, row.id);
+    }
   }
 
   /** `work` in one transaction that takes the write lock first, so a locked file fails it at once, before any row. */
@@ -238,8 +301,28 @@ export class SqliteStore implements UploadStore {
     }
   }
 
+  /**
+   * A write transaction, refused before it starts when the file at the path is no longer the one
+   * open here (deleted, or replaced by a copy or a restore): SQLite would go on writing into the
+   * unlinked file, every commit a 200 for a record no later reader finds.
+   */
   #write<T>(work: () => T): T {
-    return this.#run(() => this.#transaction(work));
+    return this.#run(() => {
+      this.#checkFile();
+      return this.#transaction(work);
+    });
+  }
+
+  #checkFile(): void {
+    if (!this.#file) return;
+    const now = fileIdentity(this.#file.path);
+    if (now?.ino !== this.#file.ino || now.dev !== this.#file.dev) {
+      // SQLite's own name for the condition, which SQLite itself reports only for a rollback journal.
+      throw new SqliteError(
+        'SQLITE_READONLY_DBMOVED',
+        `the database file ${this.#path} was ${now ? 'replaced' : 'deleted'} while this store had it open; nothing more is written to it (restart to open the file now there)`,
+      );
+    }
   }
 
   /**
@@ -259,6 +342,15 @@ export class SqliteStore implements UploadStore {
       }
       throw failure;
     }
+  }
+}
+
+function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { path, dev, ino };
+  } catch {
+    return undefined;
   }
 }
 
