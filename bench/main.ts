@@ -11,7 +11,7 @@ import { formatTable, type BenchLine } from './report.js';
 const SECTIONS: Record<string, { summary: string; load: () => Promise<{ run(): Promise<BenchLine[]> }> }> = {
   verify: { summary: "verifyCallback with a warm key cache against a bare crypto.verify", load: () => import('./verify.js') },
   server: { summary: 'callbacks through the local server on SQLite, 32 in flight, against a minimal hand-written receiver and a bare node:http server', load: () => import('./server.js') },
-  'cold-start': { summary: "a fresh process's first callback through each platform's bundle (Lambda: into dynalite) against a node doing nothing", load: () => import('./cold-start.js') },
+  'cold-start': { summary: "a fresh process's first callback through each platform's bundle (Lambda: into dynalite; Function Compute: into the Tablestore stand-in, against a hand-written floor) against a node doing nothing", load: () => import('./cold-start.js') },
   store: { summary: 'callbacks recorded in SQLite and dynalite against a bare write of the same record', load: () => import('./store.js') },
 };
 

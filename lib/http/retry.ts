@@ -64,7 +64,7 @@ export class RetryStrategy {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #capacity = INITIAL_RETRY_TOKENS;
 
-  constructor({ policy, classify, random = Math.random, now = Date.now, sleep = abortableSleep }: RetryStrategyOptions) {
+  constructor({ policy, classify, random = () => Math.random(), now = () => Date.now(), sleep = abortableSleep }: RetryStrategyOptions) {
     this.#policy = policy;
     this.#classify = classify;
     this.#random = random;
@@ -117,10 +117,35 @@ export function isTransientExchangeFailure(error: unknown): boolean {
   return error instanceof ExchangeFailure && (error.timeout || TRANSIENT_NETWORK_CODES.has(error.code));
 }
 
+/**
+ * Error codes the SDK counts as throttling, for any service (`THROTTLING_ERROR_CODES` of
+ * service-error-classification); an HTTP 429 is throttling too.
+ */
+export const SDK_THROTTLING_CODES: ReadonlySet<string> = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+
+/** Error codes the SDK retries once the service's time has corrected our clock (`CLOCK_SKEW_ERROR_CODES`). */
+export const SDK_CLOCK_SKEW_CODES: ReadonlySet<string> = new Set(['AccessDeniedException', 'AuthFailure', 'InvalidSignatureException', 'RequestExpired', 'RequestInTheFuture', 'RequestTimeTooSkewed', 'SignatureDoesNotMatch']);
+
 /** HTTP statuses the SDK counts as transient (`TRANSIENT_ERROR_STATUS_CODES`); 429 counts as throttling. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** A wait that ends early, rejecting with the signal's reason, when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

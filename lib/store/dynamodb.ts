@@ -33,7 +33,7 @@ interface QueryOutput {
  * `dynamodb:<table>`, with the standard AWS environment (region, credentials, AWS_ENDPOINT_URL_DYNAMODB)
  * through `DynamoDbClient`. A new upload is one conditional PutItem of the finished record, plus one
  * BatchWriteItem of its variable index items when it has custom variables. Every data call carries
- * the deadline's abort signal; retries are `callStore`'s.
+ * the deadline and its abort signal; retries are the client's (the AWS SDK's standard mode).
  */
 export class DynamoDbStore implements UploadStore {
   readonly description: string;
@@ -110,10 +110,10 @@ export class DynamoDbStore implements UploadStore {
    */
   async #putIfAbsent(put: PutInput, key: Item, options?: StoreCallOptions): Promise<Item | undefined> {
     try {
-      await this.#client.call('PutItem', { TableName: this.#table, ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, options?.signal);
+      await this.#client.call('PutItem', { TableName: this.#table, ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, options);
       return undefined;
     } catch (error) {
-      if (!(error instanceof DynamoDbError) || error.name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof DynamoDbError) || error.code !== 'ConditionalCheckFailedException') throw error;
       const existing = error.item ?? (await this.#read(key, options));
       // Only a deletion (by hand, or TTL on a binding) between the two calls gets here: a new put will do.
       if (!existing) return this.#putIfAbsent(put, key, options);
@@ -122,7 +122,7 @@ export class DynamoDbStore implements UploadStore {
   }
 
   async #read(key: Item, options?: StoreCallOptions): Promise<Item | undefined> {
-    const { Item } = await this.#client.call<{ Item?: Item }>('GetItem', { TableName: this.#table, Key: key, ConsistentRead: true }, options?.signal);
+    const { Item } = await this.#client.call<{ Item?: Item }>('GetItem', { TableName: this.#table, Key: key, ConsistentRead: true }, options);
     return Item;
   }
 
@@ -163,7 +163,7 @@ export class DynamoDbStore implements UploadStore {
     let start: Item | undefined;
     do {
       const input = { TableName: this.#table, ScanIndexForward: false, ...params, ...(start && { ExclusiveStartKey: start }) };
-      const page = await this.#client.call<QueryOutput>('Query', input, options?.signal);
+      const page = await this.#client.call<QueryOutput>('Query', input, options);
       yield page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
@@ -176,7 +176,7 @@ export class DynamoDbStore implements UploadStore {
       let keys = ids.slice(i, i + 100).map(uploadKey);
       while (keys.length) {
         const RequestItems = { [this.#table]: { Keys: keys, ConsistentRead: true } };
-        const answer = await this.#client.call<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys: Item[] }> }>('BatchGetItem', { RequestItems }, options?.signal);
+        const answer = await this.#client.call<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys: Item[] }> }>('BatchGetItem', { RequestItems }, options);
         for (const item of answer.Responses?.[this.#table] ?? []) uploads.push(storedUploadOf(item));
         keys = answer.UnprocessedKeys?.[this.#table]?.Keys ?? [];
         if (keys.length) await pause(options);
@@ -191,7 +191,7 @@ export class DynamoDbStore implements UploadStore {
       let batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
       while (batch.length) {
         const RequestItems = { [this.#table]: batch };
-        const answer = await this.#client.call<{ UnprocessedItems?: Record<string, typeof batch> }>('BatchWriteItem', { RequestItems }, options?.signal);
+        const answer = await this.#client.call<{ UnprocessedItems?: Record<string, typeof batch> }>('BatchWriteItem', { RequestItems }, options);
         batch = answer.UnprocessedItems?.[this.#table] ?? [];
         if (batch.length) await pause(options);
       }

@@ -41,7 +41,7 @@ export interface ListQuery {
 export interface StoreCallOptions {
   /** Aborted when the receiver's deadline passes; adapters pass it to their client. */
   signal?: AbortSignal;
-  /** The receiver's deadline (epoch ms): a client that retries begins no wait that would end past it. */
+  /** The same deadline in epoch ms (`Date.now()`'s clock): a client's retry that would end past it is not begun. */
   deadline?: number;
 }
 

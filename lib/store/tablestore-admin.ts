@@ -1,3 +1,4 @@
+import { checkListQuery } from './list-query.js';
 import type { ListQuery, StoreCallOptions } from './port.js';
 import { RECORD_SOURCES, type UploadRecord } from './record.js';
 import { TablestoreError } from './tablestore-client.js';
@@ -75,6 +76,7 @@ const NEWEST_FIRST: TableStore.Sorter[] = [
 
 /** The records `query` names, newest first, page by page until `limit` or the last page. */
 export async function listRecords(client: TablestoreSdkClient, tableName: string, query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
+  checkListQuery(query);
   const filters = listingFilters(query);
   const wanted = query.limit ?? Number.POSITIVE_INFINITY;
   const records: UploadRecord[] = [];

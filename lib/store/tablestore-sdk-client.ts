@@ -81,13 +81,22 @@ export interface TablestoreSdkClients {
   close(): void;
 }
 
-export function tablestoreSdkClients(endpoint: string, instance: string): TablestoreSdkClients {
+/** How long a socket may stay silent (connecting or waiting for the answer), and how long one call may take in all. */
+export interface SdkLimits {
+  silenceMs: number;
+  totalMs: number;
+}
+
+/** As our own client's first-byte and total limits (tablestore-client.ts). */
+const DEFAULT_LIMITS: SdkLimits = { silenceMs: 5_000, totalMs: 10_000 };
+
+export function tablestoreSdkClients(endpoint: string, instance: string, limits: SdkLimits = DEFAULT_LIMITS): TablestoreSdkClients {
   const agent = new URL(endpoint).protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   let current: { credentials: AliyunCredentials; client: TablestoreSdkClient } | undefined;
   return {
     clientFor(credentials) {
       if (!current || !sameCredentials(current.credentials, credentials)) {
-        current = { credentials: { ...credentials }, client: createClient(endpoint, instance, credentials, agent) };
+        current = { credentials: { ...credentials }, client: createClient(endpoint, instance, credentials, agent, limits) };
       }
       return current.client;
     },
@@ -101,7 +110,7 @@ function sameCredentials(a: AliyunCredentials, b: AliyunCredentials): boolean {
   return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
 }
 
-function createClient(endpoint: string, instance: string, credentials: AliyunCredentials, agent: HttpAgent): TablestoreSdkClient {
+function createClient(endpoint: string, instance: string, credentials: AliyunCredentials, agent: HttpAgent, limits: SdkLimits): TablestoreSdkClient {
   const sdk = new TableStore.Client({
     accessKeyId: credentials.accessKeyId,
     secretAccessKey: credentials.accessKeySecret,
@@ -111,7 +120,9 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
     // `init` retries a table still loading itself; the SDK's own policy would retry up to 20 times
     // with waits of up to 3 s. The SDK copies this into its process-wide policy on every request.
     maxRetries: 0,
-    httpOptions: { agent },
+    // The SDK's only time limit: a socket silent this long fails the call with TimeoutError; `send`
+    // bounds the whole call.
+    httpOptions: { agent, timeout: limits.silenceMs },
   });
   // The SDK parses error bodies with an XML parser it does not ship (`lib/client.js` extractError),
   // so every Tablestore error arrives as its bare HTTP status. Tablestore answers errors with the
@@ -122,25 +133,25 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
 
   return {
     async describeTable(tableName, call) {
-      const data = (await send('DescribeTable', call, (done) => sdk.describeTable({ tableName }, done))) as DescribeTableData;
+      const data = (await send('DescribeTable', limits.totalMs, call, (done) => sdk.describeTable({ tableName }, done))) as DescribeTableData;
       return { primaryKey: data.tableMeta.primaryKey.map(({ name, type }) => ({ name, type })) };
     },
     async createTable(params, call) {
-      await send('CreateTable', call, (done) => sdk.createTable(params, done));
+      await send('CreateTable', limits.totalMs, call, (done) => sdk.createTable(params, done));
     },
     async listSearchIndexes(tableName, call) {
-      const data = (await send('ListSearchIndex', call, (done) => sdk.listSearchIndex({ tableName }, done))) as { indices: Array<{ indexName: string }> };
+      const data = (await send('ListSearchIndex', limits.totalMs, call, (done) => sdk.listSearchIndex({ tableName }, done))) as { indices: Array<{ indexName: string }> };
       return data.indices.map((index) => index.indexName);
     },
     async createSearchIndex(params, call) {
-      await send('CreateSearchIndex', call, (done) => sdk.createSearchIndex(params, done));
+      await send('CreateSearchIndex', limits.totalMs, call, (done) => sdk.createSearchIndex(params, done));
     },
     async describeSearchIndex(tableName, indexName, call) {
-      const data = (await send('DescribeSearchIndex', call, (done) => sdk.describeSearchIndex({ tableName, indexName }, done))) as { schema: { fieldSchemas: IndexedField[] } };
+      const data = (await send('DescribeSearchIndex', limits.totalMs, call, (done) => sdk.describeSearchIndex({ tableName, indexName }, done))) as { schema: { fieldSchemas: IndexedField[] } };
       return data.schema.fieldSchemas.map(({ fieldName, fieldType }) => ({ fieldName, fieldType }));
     },
     async search(params, call) {
-      const data = (await send('Search', call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };
+      const data = (await send('Search', limits.totalMs, call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };
       const token = data.nextToken && data.nextToken.length > 0 ? Buffer.from(data.nextToken) : undefined;
       return { rows: data.rows.map(fromSdkRow), nextToken: token };
     },
@@ -176,21 +187,29 @@ function errorFromResponse(sdkOperation: string, response: TableStore.SdkRespons
 }
 
 /**
- * Run one SDK call. The SDK takes no AbortSignal, so the call races the signal: on abort the promise
- * rejects at once with the signal's reason and the HTTP request, if already sent, is destroyed. A
- * write the server received before that may still be applied, as with any timed-out request.
+ * Run one SDK call. The SDK takes no AbortSignal, so the call races the signal and a time limit: on
+ * either the promise rejects at once (with the signal's reason, or a `TotalTimeout` TablestoreError)
+ * and the HTTP request, if already sent, is destroyed. A write the server received before that may
+ * still be applied, as with any timed-out request.
  */
-function send(operation: string, call: CallOptions | undefined, start: (done: TableStore.Callback) => TableStore.SdkRequest): Promise<unknown> {
+function send(operation: string, totalMs: number, call: CallOptions | undefined, start: (done: TableStore.Callback) => TableStore.SdkRequest): Promise<unknown> {
   const signal = call?.signal;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     let request: TableStore.SdkRequest | undefined;
-    const onAbort = () => {
-      request?.httpRequest.stream?.destroy();
-      reject(signal?.reason);
-    };
-    const settle = (error: unknown, data?: unknown) => {
+    const cleanUp = () => {
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+    };
+    const stop = (reason: unknown) => {
+      cleanUp();
+      request?.httpRequest.stream?.destroy();
+      reject(reason);
+    };
+    const onAbort = () => stop(signal?.reason);
+    const timer = setTimeout(() => stop(new TablestoreError('TotalTimeout', `Tablestore ${operation}: no whole answer within ${totalMs} ms`, { operation })), totalMs);
+    const settle = (error: unknown, data?: unknown) => {
+      cleanUp();
       if (error) reject(asTablestoreError(operation, error));
       else resolve(data);
     };

@@ -27,7 +27,8 @@ declare module 'tablestore' {
       instancename: string;
       /** Copied into the process-wide retry policy by every request (`lib/request.js`). */
       maxRetries: number;
-      httpOptions?: { agent?: Agent };
+      /** `timeout`: ms a socket may stay silent before the call fails with TimeoutError (`lib/http/node.js`). */
+      httpOptions?: { agent?: Agent; timeout?: number };
     }
 
     /** What `makeRequest` hands to a callback: `resp.httpResponse` as `lib/event_listeners.js` fills it. */

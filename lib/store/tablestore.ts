@@ -1,6 +1,5 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { withPeers } from '../peer-package.js';
-import { checkListQuery } from './list-query.js';
 import { GET_MANY_LIMIT, TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { Comparator, RowExistence, TablestoreClient, TablestoreError, mayHaveBeenApplied, retryable, type Cells, type Condition } from './tablestore-client.js';
@@ -54,7 +53,7 @@ export async function openTablestoreStore(instance: string, table: string, optio
 }
 
 /** The SDK side, loaded on first use by `init` and `list`. */
-const loadAdmin = () => withPeers(['tablestore'], 'store init and listing on tablestore:', () => import('./tablestore-admin.js'));
+const loadAdmin = () => withPeers(['tablestore'], 'creating or listing a tablestore: table', () => import('./tablestore-admin.js'));
 
 class TablestoreStore implements UploadStore {
   readonly description: string;
@@ -124,7 +123,6 @@ class TablestoreStore implements UploadStore {
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
-    checkListQuery(query);
     const admin = await loadAdmin();
     return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
   }

@@ -75,6 +75,7 @@ describe('the packed package, installed into an empty project', () => {
       // Node 20 has no node:sqlite: the default store needs the native package there, and says so.
       sqlite: expect.stringMatching(/^the sqlite: store needs the package better-sqlite3 on v20\.[\d.]+ \(node:sqlite is built into Node 22\.13 and later, Bun and Deno\): npm install better-sqlite3$/),
       sqliteEntry: expect.stringMatching(/^ConfigError: the sqlite: store needs the package better-sqlite3 on v20\..*: npm install better-sqlite3$/),
+      tablestoreInit: 'creating or listing a tablestore: table needs the package tablestore: npm install tablestore',
       records: 1,
     });
   });

@@ -5,13 +5,14 @@ import type { AddressInfo } from 'node:net';
  * An HTTP proxy in front of a DynamoDB endpoint that counts requests and misbehaves on chosen
  * operations, so faults reach the store's client as they would from AWS: throttling and server errors
  * answered in DynamoDB's wire format, a request that never gets an answer, one that is written but
- * whose answer is lost, a dropped connection.
+ * whose answer is lost, or cut short after its status line, a dropped connection.
  */
 export type ProxyFault =
   | { kind: 'throttle'; name?: 'ProvisionedThroughputExceededException' | 'ThrottlingException' }
   | { kind: 'server-error' }
   | { kind: 'hang' }
   | { kind: 'lose-answer' }
+  | { kind: 'cut-answer' }
   | { kind: 'reset' };
 
 export interface FaultProxyOptions {
@@ -99,6 +100,12 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         case 'lose-answer':
           held.add(res);
           return void forward(req, body);
+        case 'cut-answer': {
+          // Forwarded and answered: the status line and half the body arrive, then the connection drops.
+          const answer = await forward(req, body);
+          res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.payload.length + 10) });
+          return void res.write(answer.payload.subarray(0, Math.floor(answer.payload.length / 2)), () => res.socket?.destroy());
+        }
         case 'reset':
           return req.socket.destroy();
       }

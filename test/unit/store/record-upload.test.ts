@@ -30,7 +30,17 @@ describe('recordUpload under store faults', () => {
     const started = Date.now();
     await expect(recordWithin(store, upload, 400)).rejects.toMatchObject({ code: 'StoreUnavailable' });
     expect(Date.now() - started).toBeLessThan(900);
-    expect(store.calls.create).toBeGreaterThan(2);
+    expect(store.calls.create).toBeGreaterThan(1);
+    expect(store.calls.create).toBeLessThanOrEqual(4);
+    expect(await inner.list({})).toEqual([]);
+  });
+
+  it('makes at most 4 attempts however long the budget (a SQLite lock held by another process, a throttled store of your own)', async () => {
+    const { inner, store } = setUp({ verb: 'create', times: Infinity, fail: throttled });
+    const attempt = recordWithin(store, upload, 30_000);
+    await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable', message: 'the store could not write the upload record' });
+    await expect(attempt).rejects.toHaveProperty('cause.message', 'throttled');
+    expect(store.calls.create).toBe(4);
     expect(await inner.list({})).toEqual([]);
   });
 

@@ -113,7 +113,6 @@ describe('every documented error, failing one row of a BatchGetRow', () => {
 describe('what a callback is answered while the table answers a documented error to every request', () => {
   let store: UploadStore;
   beforeEach(async () => {
-    // Before the store makes its retry strategy, which keeps the Math.random it was given.
     vi.spyOn(Math, 'random').mockReturnValue(0);
     store = await openTablestoreStore(INSTANCE, TABLE, { endpoint: server.endpoint, aliyunCredentials: () => KEYS });
   });

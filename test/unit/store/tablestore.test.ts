@@ -129,6 +129,28 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
   });
 
+  describe('the SDK side (store init, listing): time limits the SDK lacks', () => {
+    it('fails a call whose server stays silent, and one that takes too long in all, with a code', async () => {
+      const silent = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 100, totalMs: 5_000 });
+      const slow = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 5_000, totalMs: 200 });
+      try {
+        server.delayNext(2, 1_000);
+        const started = Date.now();
+        await expect(silent.clientFor(KEYS).describeTable('client')).rejects.toMatchObject({
+          name: 'TablestoreError',
+          code: 'NetworkingError',
+          message: 'Connection timed out after 100ms',
+          operation: 'DescribeTable',
+        });
+        await expect(slow.clientFor(KEYS).listSearchIndexes('client')).rejects.toMatchObject({ name: 'TablestoreError', code: 'TotalTimeout', operation: 'ListSearchIndex' });
+        expect(Date.now() - started).toBeLessThan(900);
+      } finally {
+        silent.close();
+        slow.close();
+      }
+    });
+  });
+
   describe("the test server's conditional PutRow, only as Tablestore documents it", () => {
     /** `source != 'callback'`, passing a missing column when `passIfMissing`. */
     const notACallback = (rowExistence: Condition['rowExistence'], passIfMissing: boolean): Condition => ({
@@ -436,21 +458,15 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
 
     describe('faults', () => {
-      /** The retry strategy's waits: the shortest (0) or the longest (0.99) jitter allows. Its store is opened after. */
-      const jitter = async (random: number) => {
-        vi.spyOn(Math, 'random').mockReturnValue(random);
-        await store.close();
-        store = await open(table);
-      };
-      let table: string;
+      /** The retry strategy's waits: the shortest (0) or the longest (0.99) jitter allows. */
+      const jitter = (random: number) => vi.spyOn(Math, 'random').mockReturnValue(random);
       beforeEach(async () => {
-        table = freshTable();
-        store = await open(table);
+        store = await open();
         await store.init();
       });
 
       it('sends a callback at most 4 PutRows against a table that throttles everything, then answers 503 with Tablestore\'s code in the cause', async () => {
-        await jitter(0);
+        jitter(0);
         server.failNext(Number.POSITIVE_INFINITY);
         let refusal: unknown;
         const sent = await operations(async () => {
@@ -470,7 +486,7 @@ describe('Tablestore over the wire-protocol test server', () => {
       });
 
       it('records once through throttled calls, retrying within the budget', async () => {
-        await jitter(0);
+        jitter(0);
         server.failNext(3);
         const sent = await operations(async () => {
           expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: false });
@@ -493,7 +509,7 @@ describe('Tablestore over the wire-protocol test server', () => {
 
       it('answers 503 StoreUnavailable in time when the store is down, and stores nothing', async () => {
         // The longest backoff every time: the client begins no wait past the deadline.
-        await jitter(0.99);
+        jitter(0.99);
         await server.stop();
         try {
           await expect(store.get('a')).rejects.toMatchObject({ name: 'TablestoreError', code: 'ECONNREFUSED' });
@@ -509,7 +525,7 @@ describe('Tablestore over the wire-protocol test server', () => {
       it('reads many ids with one BatchGetRow, asking again only for the rows Tablestore failed one by one', async () => {
         await store.create(callback('a'));
         await store.create(listing('b'));
-        await jitter(0);
+        jitter(0);
         server.failRowsNext(2, documentedError('OTSPartitionUnavailable'));
         let found = new Map();
         const sent = await operations(async () => {
@@ -586,7 +602,7 @@ describe.runIf(LIVE.endpoint && LIVE.instance && LIVE.credentials)('live Tablest
     expect(await store.get('exact')).toEqual(upload);
   });
 
-  it("lets a callback replace a listing's record (passIfMissing and IGNORE as the adapter relies on), and nothing replace a callback's", async () => {
+  it("lets a callback replace a listing's record (EXPECT_EXIST and a condition on source, as the store relies on), and nothing replace a callback's", async () => {
     const listed = storedUpload(uploadRecord({ id: 'listed', source: 'reconcile', vars: {} }), fingerprintOf('listing'));
     const callback = storedUpload(uploadRecord({ id: 'listed' }), fingerprint);
     expect(await store.create(listed)).toEqual({ created: true });
