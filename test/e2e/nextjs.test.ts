@@ -44,6 +44,8 @@ const keysFile = join(app, 'trusted-keys.json');
 const env = shellEnv({ NEXT_TELEMETRY_DISABLED: '1' });
 
 beforeAll(async () => {
+  // A missing Next.js is a failed install, not a reason to skip.
+  if (!existsSync(NEXT)) throw new Error(`Next.js is not installed at ${NEXT}: run npm test (its pretest step installs test/next-app), or npm ci --prefix test/next-app`);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'next-app', private: true }));
   for (const { path, code } of readmeRouteFiles()) {
     mkdirSync(dirname(join(app, path)), { recursive: true });
