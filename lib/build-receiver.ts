@@ -1,4 +1,4 @@
-import type { AnswerFields } from './answer.js';
+import type { AnswerFunction } from './answer.js';
 import { ConfigError, type Config } from './config.js';
 import type { AliyunCredentials } from './credentials.js';
 import type { Receiver } from './exchange.js';
@@ -21,7 +21,7 @@ export interface BuildOptions {
   /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
   /** The application's fields in the 200 answer (the library's `answer` option). */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 export interface BuiltReceiver {

@@ -1,4 +1,4 @@
-import { recordedAnswer, type AnswerFields } from './answer.js';
+import { recordedAnswer, type AnswerFunction } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, withinBudget, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
@@ -10,6 +10,7 @@ import type { AuthorizeStep, ConfirmStep } from './steps.js';
 import type { UploadStore } from './store/port.js';
 import type { UploadRecord } from './store/record.js';
 import { recordUpload, storedAnswer } from './store/record-upload.js';
+import { storeCode } from './store/store-code.js';
 
 export interface ReceiverLimits {
   /** The receiver answers before this many ms have passed; OSS gives up at 5000. */
@@ -29,7 +30,7 @@ export interface ReceiverDeps {
   logger?: Logger;
   now?: () => number;
   /** The application's fields for the 200 answer, built from the record (see answer.ts). */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */
@@ -108,6 +109,8 @@ function errorResponse(error: unknown, log: LogFields): CallbackResponse {
   log.error = isCallbackError(error) ? refusal.message : String((error as Error)?.message ?? error);
   // The application's own error: its log needs it, the uploader never sees it.
   if (refusal.code === 'AnswerFailed' && refusal.cause !== undefined) log.cause = String((refusal.cause as Error)?.message ?? refusal.cause);
+  // The store's own code (SQLITE_FULL, an OTS code, a DynamoDB error type), which the answer leaves out.
+  if (refusal.code === 'StoreUnavailable' || refusal.code === 'DeadlineExceeded') log.storeCode = storeCode(refusal.cause);
   const response = refusalResponse(refusal);
   if (refusal.code === 'MethodNotAllowed') response.headers.allow = 'GET, POST';
   return response;

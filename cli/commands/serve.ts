@@ -8,7 +8,10 @@ export const command: Command = {
   usage: `Usage: oss-callback serve [--port N] [--host ADDR]
 
 Runs the callback receiver as a plain Node HTTP server. It accepts the callback on any path (the path
-is part of what OSS signs), answers GET /healthz, and logs one JSON line per callback.
+is part of what OSS signs), and logs one JSON line per callback. It starts only on a store it can
+write to (else it says why, with the store's own error, and exits 1). GET /healthz answers 200 while
+the process serves (liveness); GET /readyz answers 200 while the store records and 503 with the
+store's code (e.g. SQLITE_FULL) while it cannot (readiness).
 
 Options:
   --port N      port to listen on (default: $PORT or 9000; 0 picks a free port)

@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { CallbackError } from '../errors.js';
 import { buildReceiver } from '../build-receiver.js';
 import { EVERY_STORE } from '../store/open-store.js';
+import { openStoreWith } from '../store/store-uri.js';
+import { checkStore, readinessRoute, unusableStore } from './readiness.js';
 import { refusalResponse, type CallbackRequest, type CallbackResponse, type LocalRoutes, type Receiver } from '../exchange.js';
 import { jsonLogger, linesPerTurn, type Logger } from '../logger.js';
 import { splitTarget } from './request-target.js';
@@ -109,13 +111,36 @@ export interface LocalServerOptions {
   routes?: (store: UploadStore) => LocalRoutes;
 }
 
-/** The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's partner. */
+/**
+ * The receiver as a plain Node HTTP server: `oss-callback serve`, `npm start`, the simulator's
+ * partner. It starts only on a store it can write to; `GET /healthz` says the process serves,
+ * `GET /readyz` that the store records (readiness.ts).
+ */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { config } = options;
   const stdout = linesPerTurn((chunk) => process.stdout.write(chunk));
   const logger = options.logger ?? jsonLogger(config.logLevel, stdout.write);
-  const { receiver, store } = await buildReceiver(config, { stores: EVERY_STORE, initStore: true, logger });
-  const server: Server = createServer({ requestTimeout: 30_000, requireHostHeader: false }, nodeHttpHandler(receiver, config, options.routes?.(store)));
+  // A store that cannot record refuses the start, naming its own error, instead of serving 503s.
+  const store = await openStoreWith(EVERY_STORE, config.store).catch((error: unknown) => {
+    throw unusableStore(config.store, 'cannot be opened', error);
+  });
+  let receiver: Receiver;
+  try {
+    try {
+      await store.init();
+      await checkStore(store, config.deadlineMs);
+    } catch (error) {
+      throw unusableStore(store.description, 'cannot record uploads', error);
+    }
+    ({ receiver } = await buildReceiver(config, { stores: EVERY_STORE, store, logger }));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const ready = readinessRoute(store, config.deadlineMs, logger);
+  const extra = options.routes?.(store);
+  const routes: LocalRoutes = (request) => ready(request) ?? extra?.(request);
+  const server: Server = createServer({ requestTimeout: 30_000, requireHostHeader: false }, nodeHttpHandler(receiver, config, routes));
   server.on('clientError', answerClientError);
   server.on('checkExpectation', refuseExpectation);
   const host = options.host ?? '127.0.0.1';

@@ -1,6 +1,7 @@
-import { withPeers } from '../peer-package.js';
 import type { StoreOpener } from './store-uri.js';
 
-/** Local runs only: better-sqlite3 is a native addon no function bundle carries. */
-export const openSqlite: StoreOpener<'sqlite'> = async ({ path }, options) =>
-  (await withPeers(['better-sqlite3'], 'the sqlite: store', () => import('./sqlite.js'))).openSqliteStore(path, options);
+/**
+ * Local runs and Node servers: no function bundle carries SQLite. The driver (the runtime's own, or
+ * better-sqlite3 on Node 20) loads when the store opens, and says what to install when it is missing.
+ */
+export const openSqlite: StoreOpener<'sqlite'> = async ({ path }, options) => (await import('./sqlite.js')).openSqliteStore(path, options);

@@ -108,6 +108,12 @@ export interface UploadStore {
    * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.
    */
   init(options?: InitOptions): Promise<void>;
+  /**
+   * Optional: throws the store's own error when it cannot write now (a read-only or full disk, a
+   * database file deleted under it, missing permissions), writing nothing a reader sees. The local
+   * server asks before it starts and on every `GET /readyz`.
+   */
+  checkWritable?(options?: StoreCallOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,17 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { TransientStoreError, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkCountQuery, noCounts } from './count-query.js';
 import { groupCommit } from './group-commit.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
-import { checkCheckpoint } from './port.js';
+import { normalEtag } from './upload-id.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
- * better-sqlite3 holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
+ * Every driver holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
  * sleeping a few milliseconds per retry add up to a frozen process. A locked file (another process,
  * a backup, a `sqlite3` shell) is instead a transient failure at once, which `callStore` retries
  * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
@@ -31,8 +31,9 @@ const OPEN_BUSY_TIMEOUT_MS = 5_000;
  * misses a record; only callbacks carry variables, and a callback's record is never replaced, so
  * the rows are only ever added. The callbacks that arrive together share one transaction
  * (group-commit.ts).
- * Ticket bindings live in `bindings`. `user_version` 2 marks this layout; version 1 kept claims
- * beside records.
+ * Ticket bindings live in `bindings`. `user_version` 3 marks this layout and id scheme; version 2
+ * kept the same tables with a callback without ETag under its bare reqId or fingerprint; version 1
+ * kept claims beside records.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS upload_records (
@@ -71,32 +72,63 @@ INSERT OR IGNORE INTO bindings (key, value, expires_at)
   SELECT id, fingerprint, claim_expires_at FROM uploads WHERE id LIKE 'ticket:%';
 DROP TABLE uploads;
 `;
-const SCHEMA_VERSION = 2;
+
+/**
+ * Version 3 gives a callback without an ETag an id of its own namespace: `req:<reqId>`, or
+ * `sig:<fingerprint>` (the SHA-256 of its signed bytes) without a reqId. Version 2 filed it under the
+ * bare value, which an uploader's template could make equal to another upload's (bucket, key, ETag)
+ * id. Which callbacks had no ETag is decided by `normalEtag`, as when their ids were made.
+ */
+const CALLBACK_ETAGS = "SELECT id, fingerprint, json_extract(record, '$.etag') AS etag FROM upload_records WHERE source = 'callback'";
+const SCHEMA_VERSION = 3;
 
 interface UploadRow {
   fingerprint: string;
   record: string;
 }
 
+/** What a writer compares before each commit: the file open now is the one at the path. */
+interface FileIdentity {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
 /** `sqlite:<path>` — an embedded file, WAL mode so readers never block the writer. */
 export class SqliteStore implements UploadStore {
   readonly description: string;
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #create: (upload: StoredUpload) => Promise<CreateOutcome>;
   readonly #bind: (binding: Binding) => string;
-  readonly #get: Database.Statement<[string], UploadRow>;
+  readonly #get: SqliteStatement<UploadRow>;
+  readonly #listings = new Map<string, SqliteStatement<{ record: string }>>();
+  readonly #getMany: SqliteStatement<UploadRow & { id: string }>;
   readonly #path: string;
+  readonly #file: FileIdentity | undefined;
+  readonly #begin: SqliteStatement<never>;
+  readonly #commit: SqliteStatement<never>;
   #checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
     this.#path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path, { timeout: OPEN_BUSY_TIMEOUT_MS });
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#migrate();
-    this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.#db = openConnection(path);
+    this.#begin = this.#db.prepare('BEGIN IMMEDIATE');
+    this.#commit = this.#db.prepare('COMMIT');
+    try {
+      this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+      // When a writer starts the log again from its beginning, the file is trimmed to this size.
+      this.#db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+      this.#migrate();
+      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } catch (error) {
+      this.#db.close();
+      throw asSqliteError(error);
+    }
+    this.#file = path === ':memory:' ? undefined : fileIdentity(resolve(path));
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -105,28 +137,32 @@ export class SqliteStore implements UploadStore {
       ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source, record = excluded.record,
         bucket = excluded.bucket, object = excluded.object, uploader = excluded.uploader, received_at = excluded.received_at
       WHERE excluded.source = 'callback' AND upload_records.source <> 'callback'`);
-    const select = this.#db.prepare<[string], UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
+    const select = this.#db.prepare<UploadRow>('SELECT fingerprint, record FROM upload_records WHERE id = ?');
     const addVar = this.#db.prepare('INSERT OR IGNORE INTO upload_vars (name, value, id) VALUES (?, ?, ?)');
     const write = (upload: StoredUpload): CreateOutcome => {
       const { record } = upload;
       const { changes } = insert.run(record.id, upload.fingerprint, record.source, JSON.stringify(record), record.bucket, record.object, record.uploader, record.receivedAt);
       // Refused: what is there is the answer, read in the same transaction.
-      if (changes === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
-      for (const name in record.vars) addVar.run(name, record.vars[name], record.id);
+      if (Number(changes) === 0) return { created: false, existing: toUpload(select.get(record.id) as UploadRow) };
+      for (const name in record.vars) addVar.run(name, record.vars[name] as string, record.id);
       return { created: true };
     };
-    // BEGIN IMMEDIATE: the write lock first, so a locked file fails the batch at once, before any row.
-    const writeAll = this.#db.transaction((uploads: StoredUpload[]) => uploads.map(write));
     this.#create = groupCommit((uploads: StoredUpload[]) => {
       this.#checkpointer ??= this.#startCheckpointer();
-      return this.#run(() => writeAll.immediate(uploads));
+      return this.#write(() => uploads.map(write));
     });
     this.#get = select;
+    this.#getMany = this.#db.prepare('SELECT id, fingerprint, record FROM upload_records WHERE id IN (SELECT value FROM json_each(?))');
 
-    const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (@key, @value, @expiresAt) ON CONFLICT (key) DO NOTHING');
-    const bound = this.#db.prepare<[string], { value: string }>('SELECT value FROM bindings WHERE key = ?');
+    const claimKey = this.#db.prepare('INSERT INTO bindings (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
+    const bound = this.#db.prepare<{ value: string }>('SELECT value FROM bindings WHERE key = ?');
     // A binding, once made, is never changed, so the value read back is the one that won.
-    this.#bind = (binding) => (claimKey.run(binding).changes === 1 ? binding.value : (bound.get(binding.key) as { value: string }).value);
+    this.#bind = ({ key, value, expiresAt }) => (Number(claimKey.run(key, value, expiresAt).changes) === 1 ? value : (bound.get(key) as { value: string }).value);
+  }
+
+  /** The driver this store's connection (and its checkpoint worker) runs on. */
+  get driver(): SqliteDriverName {
+    return this.#db.driver;
   }
 
   create(upload: StoredUpload): Promise<CreateOutcome> {
@@ -140,8 +176,18 @@ export class SqliteStore implements UploadStore {
     });
   }
 
+  /** One `IN (…)` query for every id asked about, the ids bound as one JSON array (one statement for any number). */
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredUpload>> {
+    const found = new Map<string, StoredUpload>();
+    if (ids.length === 0) return found;
+    return this.#run(() => {
+      for (const row of this.#getMany.all(JSON.stringify(ids))) found.set(row.id, toUpload(row));
+      return found;
+    });
+  }
+
   async bind(binding: Binding): Promise<string> {
-    return this.#run(() => this.#bind(binding));
+    return this.#write(() => this.#bind(binding));
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {
@@ -150,14 +196,14 @@ export class SqliteStore implements UploadStore {
       // A store no reconcile has checkpointed in has no such table; reading must not create it.
       const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
       if (!table) return undefined;
-      return this.#db.prepare<[string], { value: string }>('SELECT value FROM checkpoints WHERE name = ?').get(name)?.value;
+      return this.#db.prepare<{ value: string }>('SELECT value FROM checkpoints WHERE name = ?').get(name)?.value;
     });
   }
 
   /** Checkpoints get a table of their own on first use: nothing else reads it, so the schema version stays. */
   async putCheckpoint(name: string, value: string): Promise<void> {
     checkCheckpoint(name, value);
-    this.#run(() => {
+    this.#write(() => {
       this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
       this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
     });
@@ -185,14 +231,16 @@ export class SqliteStore implements UploadStore {
       params.push(query.variable.name, query.variable.value);
     }
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const limit = query.limit === undefined ? '' : ` LIMIT ${query.limit}`;
-    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${limit}`;
-    return this.#run(() =>
-      this.#db
-        .prepare<unknown[], { record: string }>(sql)
-        .all(...params)
-        .map((row) => JSON.parse(row.record) as UploadRecord),
-    );
+    if (query.limit !== undefined) params.push(query.limit);
+    const sql = `SELECT record FROM upload_records${filter} ORDER BY received_at DESC, id DESC${query.limit === undefined ? '' : ' LIMIT ?'}`;
+    return this.#run(() => this.#listing(sql).all(...params).map((row) => JSON.parse(row.record) as UploadRecord));
+  }
+
+  /** A listing's statement, prepared once for each combination of filters (a few dozen at most). */
+  #listing(sql: string): SqliteStatement<{ record: string }> {
+    let statement = this.#listings.get(sql);
+    if (!statement) this.#listings.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
   }
 
   /**
@@ -245,49 +293,132 @@ export class SqliteStore implements UploadStore {
 
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
   async init(): Promise<void> {
-    this.#migrate();
+    this.#run(() => this.#migrate());
+  }
+
+  /**
+   * One real write that leaves nothing behind (the schema version, rewritten as it is): it fails,
+   * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
+   */
+  async checkWritable(): Promise<void> {
+    this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`));
   }
 
   async close(): Promise<void> {
     await this.#checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the log.
-    if (this.#db.open) this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 
   /** Started with the first write: a store that only reads never needs one. */
   #startCheckpointer(): Checkpointer | undefined {
     if (this.#path === ':memory:') return undefined;
-    this.#db.pragma('wal_autocheckpoint = 0');
-    return startCheckpointer(this.#path, () => {
-      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    this.#db.exec('PRAGMA wal_autocheckpoint = 0');
+    return startCheckpointer(this.#path, this.#db.driver, () => {
+      if (this.#db.isOpen) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
     });
   }
 
   #migrate(): void {
-    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    const { user_version: version } = this.#db.prepare<{ user_version: number }>('PRAGMA user_version').get() as { user_version: number };
     if (version === SCHEMA_VERSION) return;
-    this.#db.transaction(() => {
+    if (version > SCHEMA_VERSION) {
+      throw new SqliteError('SQLITE_ERROR', `${this.description} has layout version ${version}, newer than this version of oss-upload-callback reads (${SCHEMA_VERSION})`);
+    }
+    this.#transaction(() => {
       this.#db.exec(SCHEMA);
       const hasVersion1 = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get();
       if (hasVersion1) this.#db.exec(FROM_VERSION_1);
-      this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+      this.#renameUnkeyedCallbacks();
+      this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    });
+  }
+
+  /** Version 2 → 3: a callback without ETag moves from its bare reqId or fingerprint to `req:` or `sig:`, vars and all. */
+  #renameUnkeyedCallbacks(): void {
+    const unkeyed = this.#db
+      .prepare<{ id: string; fingerprint: string; etag: string | null }>(CALLBACK_ETAGS)
+      .all()
+      .filter((row) => normalEtag(row.etag) === null);
+    if (unkeyed.length === 0) return;
+    const read = this.#db.prepare<{ record: string }>('SELECT record FROM upload_records WHERE id = ?');
+    const moveRecord = this.#db.prepare('UPDATE upload_records SET id = ?, record = ? WHERE id = ?');
+    const moveVars = this.#db.prepare('UPDATE upload_vars SET id = ? WHERE id = ?');
+    for (const row of unkeyed) {
+      const record = JSON.parse((read.get(row.id) as { record: string }).record) as UploadRecord;
+      const id = record.reqId !== null ? `req:${record.reqId}` : `sig:${row.fingerprint}`;
+      if (id === row.id) continue;
+      moveRecord.run(id, JSON.stringify({ ...record, id }), row.id);
+      moveVars.run(id, row.id);
+    }
+  }
+
+  /** `work` in one transaction that takes the write lock first, so a locked file fails it at once, before any row. */
+  #transaction<T>(work: () => T): T {
+    this.#begin.run();
+    try {
+      const result = work();
+      this.#commit.run();
+      return result;
+    } catch (error) {
+      // SQLite may have rolled back already (a full disk, an I/O error); then there is nothing to undo.
+      try {
+        this.#db.exec('ROLLBACK');
+      } catch {}
+      throw error;
+    }
+  }
+
+  /**
+   * A write transaction, refused before it starts when the file at the path is no longer the one
+   * open here (deleted, or replaced by a copy or a restore): SQLite would go on writing into the
+   * unlinked file, every commit a 200 for a record no later reader finds.
+   */
+  #write<T>(work: () => T): T {
+    return this.#run(() => {
+      this.#checkFile();
+      return this.#transaction(work);
+    });
+  }
+
+  #checkFile(): void {
+    if (!this.#file) return;
+    const now = fileIdentity(this.#file.path);
+    if (now?.ino !== this.#file.ino || now.dev !== this.#file.dev) {
+      // SQLite's own name for the condition, which SQLite itself reports only for a rollback journal.
+      throw new SqliteError(
+        'SQLITE_READONLY_DBMOVED',
+        `the database file ${this.#path} was ${now ? 'replaced' : 'deleted'} while this store had it open; nothing more is written to it (restart to open the file now there)`,
+      );
+    }
   }
 
   /**
    * Calls are synchronous, over before a deadline signal could fire (the caller checks the budget
-   * first); a locked database is marked as worth a retry.
+   * first). SQLite's errors come out as `SqliteError`, with SQLite's code whatever the driver; a
+   * locked database is marked as worth a retry.
    */
   #run<T>(call: () => T): T {
+    if (!this.#db.isOpen) throw new SqliteError('SQLITE_MISUSE', `${this.description} is closed`);
     try {
       return call();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
-        throw new TransientStoreError(`${this.description} is locked by another connection`, { cause: error });
+      const failure = asSqliteError(error);
+      const code = failure instanceof SqliteError ? failure.code : '';
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+        throw new TransientStoreError(`${this.description} is locked by another connection`, { cause: failure });
       }
-      throw error;
+      throw failure;
     }
+  }
+}
+
+function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { path, dev, ino };
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,9 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import TableStore from 'tablestore';
+import type TableStoreSdk from 'tablestore';
 import type { AliyunCredentials } from '../credentials.js';
 import { TablestoreError } from './tablestore-client.js';
 import { decodeError } from './tablestore-protobuf.js';
+import { importTablestoreSdk } from './import-tablestore-sdk.js';
 
 /**
  * A thin typed wrapper over the official `tablestore` SDK for what only the CLI and the local server
@@ -23,9 +24,31 @@ for (const name of ['pro', 'sub', 'key', 'size']) {
   if (!(name in globalThis)) Reflect.set(globalThis, name, undefined);
 }
 
+/**
+ * The SDK itself, imported when this module loads (on the first init or listing) through
+ * importTablestoreSdk: a static import would make webpack and Turbopack (next build) fail every app
+ * that has not installed the SDK, whatever store it uses. Its types keep the SDK's names.
+ */
+export const TableStore: typeof TableStoreSdk = (await importTablestoreSdk()).default;
+// eslint-disable-next-line @typescript-eslint/no-namespace -- the SDK's types under the name of its value, as the SDK exports them
+export declare namespace TableStore {
+  export type CellValue = TableStoreSdk.CellValue;
+  export type Callback = TableStoreSdk.Callback;
+  export type CreateSearchIndexParams = TableStoreSdk.CreateSearchIndexParams;
+  export type CreateTableParams = TableStoreSdk.CreateTableParams;
+  export type FieldSchema = TableStoreSdk.FieldSchema;
+  export type Query = TableStoreSdk.Query;
+  export type SdkRequest = TableStoreSdk.SdkRequest;
+  export type SdkResponse = TableStoreSdk.SdkResponse;
+  export type SearchParams = TableStoreSdk.SearchParams;
+  export type Sorter = TableStoreSdk.Sorter;
+  export type GroupBy = TableStoreSdk.GroupBy;
+  export type GroupBysResult = TableStoreSdk.GroupBysResult;
+  export type Int64 = TableStoreSdk.Int64;
+}
+
 export type CellValue = TableStore.CellValue;
 export type Row = Record<string, CellValue>;
-export { TableStore };
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;

@@ -21,12 +21,13 @@ describe('local server while another process holds the SQLite write lock', () =>
   const dir = tempDir();
   const database = join(dir, 'uploads.db');
   let server: LocalServer;
+  const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     const trustedKeys = join(dir, 'trusted-keys.json');
     writeFileSync(trustedKeys, JSON.stringify({ [testKey.keyUrl]: testKey.publicPem }));
-    const config = loadConfig({ UPLOAD_STORE: `sqlite:${database}`, OSS_CALLBACK_TRUSTED_KEYS: trustedKeys, OSS_CALLBACK_DEADLINE_MS: String(DEADLINE_MS), LOG_LEVEL: 'silent' });
-    server = await startLocalServer({ config, port: 0 });
+    const config = loadConfig({ UPLOAD_STORE: `sqlite:${database}`, OSS_CALLBACK_TRUSTED_KEYS: trustedKeys, OSS_CALLBACK_DEADLINE_MS: String(DEADLINE_MS) });
+    server = await startLocalServer({ config, port: 0, logger: { log: (level, message, fields) => lines.push({ level, message, ...fields }) } });
   });
   afterAll(() => server.close());
 
@@ -66,32 +67,38 @@ describe('local server while another process holds the SQLite write lock', () =>
     const lock = await holdLock();
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
-    const started = Date.now();
     const callbacks = Array.from({ length: 50 }, (_, i) => callback(i));
+    let answeredSoFar = 0;
     const answers = Promise.all(
       callbacks.map(async (request) => {
         const sent = await sendRequest(server.url, request);
-        return { status: sent.status, code: JSON.parse(sent.body.toString()).code as string, ms: Date.now() - started };
+        answeredSoFar++;
+        return { status: sent.status, code: JSON.parse(sent.body.toString()).code as string };
       }),
     );
-    // While the callbacks wait for the lock, the server answers a health check at once.
-    await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS / 2));
-    const healthStarted = Date.now();
+    // While the callbacks wait for the lock, the server answers a health check.
+    await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS / 4));
     const health = await sendRequest(server.url, { method: 'GET', rawPath: '/healthz', rawQuery: null, headers: {}, body: Buffer.alloc(0) });
-    const healthMs = Date.now() - healthStarted;
+    const answeredBeforeHealth = answeredSoFar;
     const answered = await answers;
     loop.disable();
     await lock.release();
 
     expect(health.status).toBe(200);
-    // Margins for a loaded CI machine; a lock waited for synchronously stalls for seconds (250 ms a try before).
-    expect(healthMs).toBeLessThan(500);
-    for (const answer of answered) {
-      expect(answer).toMatchObject({ status: 503, code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
-      expect(answer.ms).toBeLessThan(DEADLINE_MS + 400);
-    }
-    // No synchronous wait for the lock longer than a few milliseconds.
-    expect(loop.max / 1e6).toBeLessThan(200);
+    // Answered while the callbacks were still retrying, not after them.
+    expect(answeredBeforeHealth).toBeLessThan(callbacks.length);
+    for (const answer of answered) expect(answer).toMatchObject({ status: 503, code: expect.stringMatching(/^(StoreUnavailable|DeadlineExceeded)$/) });
+    // Each answered by its deadline, as the receiver measured it (the client's own clock adds the
+    // queueing of fifty connections on a loaded machine).
+    const logged = lines.filter((line) => line.message === 'callback');
+    expect(logged).toHaveLength(callbacks.length);
+    for (const line of logged) expect((line.ms as number) / DEADLINE_MS).toBeLessThan(1.25);
+    // No synchronous wait for the lock: the longest stall is a small part of the deadline (a lock
+    // waited for synchronously holds the loop for seconds).
+    expect(loop.max / 1e6 / DEADLINE_MS).toBeLessThan(0.25);
+    // A refusal that had the store's own error logs its code.
+    const refusals = lines.filter((line) => line.message === 'callback' && line.code === 'StoreUnavailable');
+    for (const line of refusals) expect(line).toMatchObject({ level: 'error', storeCode: 'SQLITE_BUSY' });
 
     const redelivered = await Promise.all(callbacks.map((request) => sendRequest(server.url, request)));
     expect(redelivered.map((sent) => sent.status)).toEqual(callbacks.map(() => 200));

@@ -49,6 +49,11 @@ const refused = await verifyCallback(new Request('https://app.example.com/other'
   (error) => error,
 );
 const sqlite = await createReceiver({ store: 'sqlite:./uploads.db', env: {} }).catch((error) => error.message);
+// The store's own entry point loads without its package, and names it when the store is opened.
+const { openSqliteStore } = await import('oss-upload-callback/stores/sqlite');
+const sqliteEntry = await Promise.resolve()
+  .then(() => openSqliteStore('./uploads.db'))
+  .then(() => 'opened', (error) => `${error.name}: ${error.message}`);
 // Recording into Tablestore needs no SDK; creating the table does.
 const tablestore = await openTablestoreStore('instance', 'uploads', { endpoint: 'http://127.0.0.1:9', aliyunCredentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) });
 const tablestoreInit = await tablestore.init().catch((error) => error.message);
@@ -62,6 +67,7 @@ console.log(
     verified: { bucket: verified.fields.bucket, keyUrl: verified.keyUrl },
     refused: { name: refused instanceof CallbackError ? refused.name : 'not a CallbackError', code: refused.code, status: refused.status },
     sqlite,
+    sqliteEntry,
     tablestoreInit,
     records: (await store.list({})).length,
   }),
