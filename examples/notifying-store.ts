@@ -15,8 +15,11 @@ export function notifyingStore(inner: UploadStore, notify: (record: UploadRecord
       return outcome;
     },
     get: (id, options) => inner.get(id, options),
-    // Optional: without it the receiver asks get() once per id.
+    // Optional, passed on when the inner store has them: without getMany the receiver and reconcile
+    // ask get() once per id, without checkpoints reconcile cannot resume, without count no stats.
     ...(inner.getMany && { getMany: inner.getMany.bind(inner) }),
+    ...(inner.getCheckpoint && inner.putCheckpoint && { getCheckpoint: inner.getCheckpoint.bind(inner), putCheckpoint: inner.putCheckpoint.bind(inner) }),
+    ...(inner.count && { count: inner.count.bind(inner) }),
     list: (query, options) => inner.list(query, options),
     bind: (binding, options) => inner.bind(binding, options),
     init: (options) => inner.init(options),

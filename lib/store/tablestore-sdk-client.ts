@@ -73,7 +73,7 @@ export interface TablestoreSdkClient {
   createSearchIndex(params: TableStore.CreateSearchIndexParams, call?: CallOptions): Promise<void>;
   /** The name and type of each of the index's fields. */
   describeSearchIndex(tableName: string, indexName: string, call?: CallOptions): Promise<IndexedField[]>;
-  /** `groupBys` holds the answer's groups when the search asked for some (`tablestore-stats.ts`). */
+  /** `groupBys` holds the answer's groups when the search asked for some (counts, `tablestore-admin.ts`). */
   search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined; groupBys?: TableStore.GroupBysResult }>;
 }
 

@@ -140,11 +140,10 @@ class TablestoreStore implements UploadStore {
     return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
   }
 
-  /** One search-index aggregation a period, through the SDK (tablestore-stats.ts, loaded only here). */
+  /** One search-index aggregation a period, through the SDK (`tablestore-admin.ts`). */
   async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
     const admin = await loadAdmin();
-    const { countByPeriod } = await import('./tablestore-stats.js');
-    return countByPeriod(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
+    return admin.countByPeriod(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
   }
 
   /**
