@@ -11,8 +11,9 @@ import { formatTable, type BenchLine } from './report.js';
 const SECTIONS: Record<string, { summary: string; load: () => Promise<{ run(): Promise<BenchLine[]> }> }> = {
   verify: { summary: "verifyCallback with a warm key cache against a bare crypto.verify", load: () => import('./verify.js') },
   server: { summary: 'callbacks through the local server on SQLite, 32 in flight, against a minimal hand-written receiver and a bare node:http server', load: () => import('./server.js') },
-  'cold-start': { summary: "a fresh process's first callback through each platform's bundle (Lambda: into dynalite) against a node doing nothing", load: () => import('./cold-start.js') },
+  'cold-start': { summary: "a fresh process's first callback through each platform's bundle (Lambda: into dynalite; Function Compute: into the Tablestore stand-in, against a hand-written floor) against a node doing nothing", load: () => import('./cold-start.js') },
   store: { summary: 'callbacks recorded in SQLite and dynalite against a bare write of the same record', load: () => import('./store.js') },
+  reconcile: { summary: 'reconcile over a fake bucket of 100,000 objects, first run and second run, against a loop that only lists it', load: () => import('./reconcile.js') },
 };
 
 const SPREAD_NOTE = `Ratios move between runs: on the 2-core CI machine the server ratio read 0.41 on one run and 0.16 on

@@ -58,10 +58,13 @@ export function confirmedCause(received: SignedParts, key: KeyObject, signature:
 }
 
 /**
- * A change the capture cannot be checked against, since the bytes it removed are gone: named as
- * possible when no usual change is confirmed.
+ * Changes the capture cannot be checked against, since the bytes they removed are gone: named as
+ * possible when no usual change is confirmed, the likeliest first.
  */
-export function possibleCause(received: SignedParts): string | undefined {
-  if (received.rawQuery !== null) return undefined;
-  return 'the URL arrived without a query: if the callbackUrl given to OSS had one, something in front stripped it (OSS signed the query)';
+export function possibleCauses(received: SignedParts): string[] {
+  const causes = [
+    `a proxy or gateway in front stripped a prefix of the path (proxy_pass http://app/; turns /api/oss/callback into /oss/callback): OSS signed the callbackUrl's whole path, so "${received.rawPath}" must be all of it`,
+  ];
+  if (received.rawQuery === null) causes.push('the URL arrived without a query: if the callbackUrl given to OSS had one, something in front stripped it (OSS signed the query)');
+  return causes;
 }

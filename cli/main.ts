@@ -1,5 +1,6 @@
 import { EXIT, UsageError, processIo, type Command, type CommandIo } from './args.js';
 import { packageVersion } from './package-version.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /** Each command loads only when it runs, so `--help` and small commands stay instant. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
@@ -8,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   sign: { summary: 'sign a callback as OSS would, with a development key', load: () => import('./commands/sign.js') },
   keygen: { summary: 'make a development key pair and a trusted-keys file for it', load: () => import('./commands/keygen.js') },
   records: { summary: 'list stored upload records, newest first', load: () => import('./commands/records.js') },
+  stats: { summary: 'uploads per hour or day by source, and the callback coverage', load: () => import('./commands/stats.js') },
   reconcile: { summary: 'record the uploads whose callback never arrived, from a listing of the bucket', load: () => import('./commands/reconcile.js') },
   store: { summary: "create the upload store's table and indexes (store init)", load: () => import('./commands/store.js') },
   template: { summary: 'print the recommended callback body template', load: () => import('./commands/template.js') },
@@ -49,10 +51,11 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`oss-callback ${name}: ${error.message}\nsee \`oss-callback ${name} --help\`\n`);
+      io.stderr(`oss-callback ${name}: ${terminalSafe(error.message)}\nsee \`oss-callback ${name} --help\`\n`);
       return EXIT.usage;
     }
-    io.stderr(`oss-callback ${name}: ${(error as Error).message}\n`);
+    // The message may carry what OSS, a store or a key said: nothing in it may act on the terminal.
+    io.stderr(`oss-callback ${name}: ${terminalSafe((error as Error).message)}\n`);
     return EXIT.refused;
   }
 }

@@ -29,8 +29,8 @@ export function contractProbes(signed: CallbackRequest, reqId: string): Probe[] 
       title: `signed callback: ${signed.method} ${target(signed)}`,
       request: signed,
       status: 200,
-      expected: `{"Status":"OK"} with the record of this upload (id ${reqId})`,
-      matches: (answer) => answer.Status === 'OK' && (answer.record as { id?: unknown } | undefined)?.id === reqId,
+      expected: `{"Status":"OK"} with the record of this upload (reqId ${reqId})`,
+      matches: (answer) => answer.Status === 'OK' && (answer.record as { reqId?: unknown } | undefined)?.reqId === reqId,
     },
     {
       title: `unsigned callback: ${signed.method} ${target(signed)} without authorization`,

@@ -17,7 +17,9 @@ export async function sendRequest(url: string, request: CallbackRequest): Promis
   const target = request.rawQuery === null ? request.rawPath : `${request.rawPath}?${request.rawQuery}`;
   const send = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send({ hostname, port, method: request.method, path: target, headers: request.headers, timeout: 10_000 }, (res) => {
+    // A connection of its own, as OSS opens one per callback (`Connection: close`): the global agent
+    // would reuse a socket the server is closing after the answer (Bun does not say it will).
+    const req = send({ hostname, port, method: request.method, path: target, headers: request.headers, timeout: 10_000, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -3,10 +3,22 @@ import { jsonResponse, type CallbackResponse } from './exchange.js';
 import type { UploadRecord } from './store/record.js';
 
 /**
- * Fields an application adds to the JSON OSS relays to the uploader (the URL it will serve the file
- * from, say), built from the record just stored or found. Runs inside the callback's deadline.
+ * Fields an application adds to the JSON OSS relays to the uploader, beside `Status` and `record`:
+ * `(record): ExtraAnswerFields => ({ url: … })`.
  */
-export type AnswerFields = (record: UploadRecord) => Record<string, unknown> | Promise<Record<string, unknown>>;
+export type ExtraAnswerFields = Record<string, unknown>;
+
+/**
+ * The `answer` option: builds the fields to add (the URL the app will serve the file from, say) from
+ * the record just stored or found. Runs inside the callback's deadline.
+ */
+export type AnswerFunction = (record: UploadRecord) => ExtraAnswerFields | Promise<ExtraAnswerFields>;
+
+/**
+ * @deprecated The type of the answer *function*, despite its name: use `AnswerFunction`, and
+ * `ExtraAnswerFields` for the fields it returns.
+ */
+export type AnswerFields = AnswerFunction;
 
 /** OSS refuses an answer body over 1 MB ("User server return too long content-length value"). */
 export const MAX_ANSWER_BYTES = 1_000_000;
@@ -18,7 +30,7 @@ const answerFailed = (why: string, cause?: unknown) =>
  * The 200 answer: `{"Status":"OK","record":…}` and the application's fields beside them. The record
  * is the stored one, unchanged; `Status` and `record` are the receiver's and cannot be replaced.
  */
-export async function recordedAnswer(record: UploadRecord, answer: AnswerFields | undefined): Promise<CallbackResponse> {
+export async function recordedAnswer(record: UploadRecord, answer: AnswerFunction | undefined): Promise<CallbackResponse> {
   if (!answer) return jsonResponse(200, { Status: 'OK', record });
   let fields: unknown;
   try {

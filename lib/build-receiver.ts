@@ -1,8 +1,9 @@
-import type { AnswerFields } from './answer.js';
+import type { AnswerFunction } from './answer.js';
 import { ConfigError, type Config } from './config.js';
 import type { AliyunCredentials } from './credentials.js';
 import type { Receiver } from './exchange.js';
-import { jsonLogger, type Logger } from './logger.js';
+import { callbackLineMembers } from './callback-metrics.js';
+import { jsonLoggerWith, type Logger } from './logger.js';
 import { KeyResolver } from './protocol/verify.js';
 import { createPipeline } from './receiver.js';
 import type { AuthorizeStep, ConfirmStep } from './steps.js';
@@ -20,7 +21,7 @@ export interface BuildOptions {
   /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
   /** The application's fields in the 200 answer (the library's `answer` option). */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 export interface BuiltReceiver {
@@ -34,7 +35,7 @@ export interface BuiltReceiver {
  * logger and the optional steps. Used by the serverless instance and the local server alike.
  */
 export async function buildReceiver(config: Config, options: BuildOptions): Promise<BuiltReceiver> {
-  const logger = options.logger ?? jsonLogger(config.logLevel);
+  const logger = options.logger ?? jsonLoggerWith(config.logLevel, undefined, callbackLineMembers(config.platformFunction));
   const authorize = await ticketStep(config.tickets);
   const confirm = await confirmStep(config.confirm, options.aliyunCredentials);
   const store = options.store ?? (await openStoreWith(options.stores, config.store, { aliyunCredentials: options.aliyunCredentials }));

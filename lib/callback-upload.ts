@@ -20,5 +20,5 @@ export interface CallbackUpload {
 export function callbackUpload(request: CallbackRequest, signed: Buffer): CallbackUpload {
   const { fields, ticket } = takeTicket(parseCallbackBody(request.headers['content-type'], request.body));
   const fingerprint = createHash('sha256').update(signed).digest('hex');
-  return { fields, ticket, fingerprint, id: uploadId(fields, fields.reqId ?? fingerprint) };
+  return { fields, ticket, fingerprint, id: uploadId(fields, fields.reqId === null ? { signed: fingerprint } : { reqId: fields.reqId }) };
 }

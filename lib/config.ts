@@ -1,3 +1,4 @@
+import { platformFunction, type PlatformFunction } from './callback-metrics.js';
 import { servedBuckets, type ServedBuckets } from './oss/served-buckets.js';
 import { loadTrustedKeysFile, pinnedKeys, type PinnedKeys } from './protocol/trusted-keys.js';
 
@@ -25,6 +26,8 @@ export interface Config {
    * of OSS_CALLBACK_BUCKETS only. Null when off.
    */
   confirm: ServedBuckets | null;
+  /** The Lambda or Function Compute function this runs as (callback-metrics.ts); null elsewhere. */
+  platformFunction: PlatformFunction | null;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/uploads.db';
@@ -113,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     tickets: ticketSettings(env),
     confirm: confirmMode(env),
+    platformFunction: platformFunction(env),
   };
 }

@@ -1,9 +1,10 @@
-import type { AnswerFields } from './answer.js';
+import type { AnswerFunction } from './answer.js';
 import { buildReceiver } from './build-receiver.js';
 import type { Receiver } from './exchange.js';
 import { receiverConfig, type ConfigOptions } from './receiver-options.js';
 import { EVERY_STORE } from './store/open-store.js';
 import type { UploadStore } from './store/port.js';
+import { whenAwaited } from './when-awaited.js';
 
 export interface ReceiverOptions extends ConfigOptions {
   /**
@@ -11,7 +12,7 @@ export interface ReceiverOptions extends ConfigOptions {
    * `{"Status":"OK","record":{…},...yourFields}`. Runs within the callback's deadline; if it throws
    * the answer is `500 AnswerFailed` (the record is kept).
    */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 /** A receiver built by `createReceiver`: give it to a door (`nodeHandler`, `koaHandler`, `fetchHandler`, …). */
@@ -26,8 +27,16 @@ export interface CallbackReceiver extends Receiver {
  * The callback receiver: verify the OSS signature, parse the body, check the upload ticket (when
  * configured), record the upload once and answer, within the deadline. Options given in code win;
  * the rest comes from the environment as the deployed function reads it.
+ *
+ * Nothing happens until the promise is first waited for: a door given it waits on the first request,
+ * so a module that mounts `fetchHandler(createReceiver())` reads no file and opens no store while a
+ * bundler evaluates it (`next build`).
  */
-export async function createReceiver(options: ReceiverOptions = {}): Promise<CallbackReceiver> {
+export function createReceiver(options: ReceiverOptions = {}): Promise<CallbackReceiver> {
+  return whenAwaited(() => startReceiver(options));
+}
+
+async function startReceiver(options: ReceiverOptions): Promise<CallbackReceiver> {
   const config = receiverConfig(options);
   const given = typeof options.store === 'object' ? options.store : undefined;
   const { receiver, store } = await buildReceiver(config, { stores: EVERY_STORE, store: given, logger: options.logger, answer: options.answer });

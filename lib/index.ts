@@ -9,7 +9,7 @@ export { createReceiver, type CallbackReceiver, type ReceiverOptions } from './c
 export type { ConfigOptions } from './receiver-options.js';
 export { verifyCallback, type VerifiedCallback, type VerifyOptions } from './verify-callback.js';
 export type { CallbackUpload } from './callback-upload.js';
-export type { AnswerFields } from './answer.js';
+export type { AnswerFields, AnswerFunction, ExtraAnswerFields } from './answer.js';
 export { CallbackError, ERROR_STATUS, type CallbackErrorCode } from './errors.js';
 export { ConfigError } from './config.js';
 export { jsonLogger, type Logger, type LogFields, type LogLevel } from './logger.js';
@@ -21,9 +21,11 @@ export type { ImageInfo, RecordSource, UploadRecord } from './store/record.js';
 export {
   TransientStoreError,
   type Binding,
+  type CountQuery,
   type CreateOutcome,
   type InitOptions,
   type ListQuery,
+  type SourceCounts,
   type StoreCallOptions,
   type StoredUpload,
   type UploadStore,

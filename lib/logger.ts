@@ -12,10 +12,19 @@ export interface Logger {
 const RANK: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export function jsonLogger(minLevel: LogLevel | 'silent' = 'info', write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  return jsonLoggerWith(minLevel, write);
+}
+
+/** Members a line gets after its fields (a callback line's metrics, callback-metrics.ts); none when undefined. */
+export type LineMembers = (message: string, fields: LogFields, time: Date) => Record<string, unknown> | undefined;
+
+/** `jsonLogger`, with `members` added to the lines it names. */
+export function jsonLoggerWith(minLevel: LogLevel | 'silent', write: (line: string) => void = (line) => process.stdout.write(line), members?: LineMembers): Logger {
   return {
     log(level, message, fields = {}) {
       if (RANK[level] < RANK[minLevel]) return;
-      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+      const time = new Date();
+      write(`${JSON.stringify({ time: time.toISOString(), level, message, ...fields, ...members?.(message, fields, time) })}\n`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { recordedAnswer, type AnswerFields } from './answer.js';
+import { recordedAnswer, type AnswerFunction } from './answer.js';
 import { jsonLogger, type LogFields, type Logger } from './logger.js';
 import { createBudget, withinBudget, type Budget } from './deadline.js';
 import { asCallbackError, CallbackError, isCallbackError } from './errors.js';
@@ -30,7 +30,7 @@ export interface ReceiverDeps {
   logger?: Logger;
   now?: () => number;
   /** The application's fields for the 200 answer, built from the record (see answer.ts). */
-  answer?: AnswerFields;
+  answer?: AnswerFunction;
 }
 
 /** Time kept back from the platform's own limit to serialise and send the answer. */
@@ -88,6 +88,8 @@ export function createPipeline({ limits, store, keys, authorize, confirm, answer
         response = errorResponse(error, log);
       }
       log.status = response.status;
+      // The answer's code, `OK` for a 200: every line names one, so refusals group by code.
+      log.code ??= 'OK';
       log.ms = now() - start;
       // A rebuilt query may differ from what OSS signed: worth a warning even when it verified.
       const level = response.status >= 500 ? 'error' : response.status >= 400 || request.queryReconstructed ? 'warn' : 'info';

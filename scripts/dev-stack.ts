@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../lib/config.js';
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../lib/credentials.js';
 import type { Logger } from '../lib/logger.js';
+import { createOssClient } from '../lib/oss/client.js';
+import { ossLocation } from '../lib/oss/location.js';
 import { startLocalServer, type LocalServer } from '../lib/platforms/node-http.js';
 import { OSS_EVENTS_PATH, ossEventRoute } from '../lib/reconcile/event-route.js';
 import { loadTicketConfig } from '../lib/tickets/config.js';
@@ -76,11 +78,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       LOG_LEVEL: env.LOG_LEVEL,
     });
     const credentials = options.sim.credentials ?? aliyunCredentialsFromEnv(env) ?? DEV_CREDENTIALS;
+    // Asked which spelling of an event's key the simulator holds, as the function asks OSS.
+    const reader = createOssClient({ location: ossLocation({ region: ticketConfig.region, endpoint: sim.url }, { region: 'OSS_REGION', endpoint: 'the simulator' }), credentials: () => credentials });
     const receiver = await startLocalServer({
       config: loadConfig(receiverEnv),
       ...(options.logger ? { logger: options.logger } : {}),
       routes: (store) => {
-        const events = ossEventRoute(store);
+        const events = ossEventRoute(store, reader);
         const tickets = ticketRoutes({
           tickets: createTicketService({ config: ticketConfig, credentials: () => credentials, ...(options.logger ? { logger: options.logger } : {}) }),
           store,
@@ -95,6 +99,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       callbackUrl: ticketConfig.callbackUrl,
       pageUrl: `${origin}/`,
       async close() {
+        reader.close();
         await Promise.all([receiver.close(), sim.close()]);
       },
     };

@@ -20,6 +20,16 @@ export interface BundledFunction {
   files: { path: string; bytes: number }[];
   /** Every source file bundled, relative to the project (`lib/…`, `node_modules/…`): what the artifact is made of. */
   inputs: string[];
+  /** Each JavaScript file written, by its path in `dir`: the sources in it and the files it imports, at load or on demand. */
+  outputs: Map<string, BundledOutput>;
+}
+
+export interface BundledOutput {
+  /** The module a chunk of its own was made for: an entry or a dynamic import's target. */
+  entryPoint: string | undefined;
+  inputs: string[];
+  /** Files of the artifact only (paths in `dir`), not Node's built-ins. */
+  imports: { path: string; dynamic: boolean }[];
 }
 
 export function functionNames(): string[] {
@@ -33,7 +43,7 @@ export async function bundleFunction(name: string, outDir = BUNDLE_DIR): Promise
   const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
   const { metafile } = await build({
-    ...esbuildOptions.functionBuildOptions,
+    ...esbuildOptions.functionBuildOptionsFor(name),
     entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
     outdir: dir,
     absWorkingDir: ROOT,
@@ -43,7 +53,18 @@ export async function bundleFunction(name: string, outDir = BUNDLE_DIR): Promise
   copyFileSync(join(FUNCTIONS_DIR, 'package.json'), join(dir, 'package.json'));
   const files = listFiles(dir).map((path) => ({ path: relative(dir, path), bytes: statSync(path).size }));
   const entry = join(dir, `${name}.js`);
-  return { name, dir, entry, entryBytes: statSync(entry).size, files, inputs: Object.keys(metafile.inputs) };
+  const inDir = (path: string) => relative(dir, join(ROOT, path));
+  const outputs = new Map(
+    Object.entries(metafile.outputs).map(([path, output]) => [
+      inDir(path),
+      {
+        entryPoint: output.entryPoint,
+        inputs: Object.keys(output.inputs),
+        imports: output.imports.filter((imported) => !imported.external).map((imported) => ({ path: inDir(imported.path), dynamic: imported.kind === 'dynamic-import' })),
+      },
+    ]),
+  );
+  return { name, dir, entry, entryBytes: statSync(entry).size, files, inputs: Object.keys(metafile.inputs), outputs };
 }
 
 function listFiles(dir: string): string[] {

@@ -1,10 +1,15 @@
 // The development upload page: sign in, get a ticket, POST the file straight to OSS (the
-// simulator) with XMLHttpRequest for its upload progress, then list what the receiver recorded.
+// simulator) with XMLHttpRequest for its upload progress, then list what the receiver recorded,
+// under a chart of every upload per hour by how it was recorded (GET /stats), drawn as inline SVG.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const USER_KEY = 'oss-upload-callback.dev-user';
 const BYTES = new Intl.NumberFormat('en');
+const SOURCES = ['callback', 'event', 'reconcile'];
+const SVG = 'http://www.w3.org/2000/svg';
+const WINDOW_TEXT = { day: 'the last 24 hours', week: 'the last 7 days' };
+let statsWindow = 'day';
 
 function currentUser() {
   return sessionStorage.getItem(USER_KEY);
@@ -21,6 +26,7 @@ function render() {
   $('signed-in').hidden = !user;
   $('who').textContent = user ?? '';
   for (const id of ['file', 'upload-button', 'refresh']) $(id).disabled = !user;
+  $('stats').hidden = !user;
   if (!user) {
     show('Sign in to upload.');
     fillRecords([]);
@@ -60,6 +66,82 @@ async function refreshRecords() {
   } catch (error) {
     show(`Could not list the records: ${error.message}`, 'error');
   }
+  await refreshStats();
+}
+
+async function refreshStats() {
+  for (const button of document.querySelectorAll('.window button')) button.setAttribute('aria-pressed', String(button.dataset.window === statsWindow));
+  try {
+    drawStats(await api(`/stats?window=${statsWindow}`));
+  } catch (error) {
+    show(`Could not count the uploads: ${error.message}`, 'error');
+  }
+}
+
+/** The share of uploads whose callback was recorded, rounded down: 100% only when it is all of them. */
+function percent(coverage) {
+  return coverage === 1 ? '100%' : `${(Math.floor(coverage * 1000) / 10).toFixed(1)}%`;
+}
+
+function svgElement(name, attributes) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
+
+/** What an hour's bar says, for its tooltip and the chart's text alternative. */
+function hourText(period) {
+  const start = new Date(period.start);
+  const when = start.toLocaleString('en', { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return `${when}: ${period.total} uploads (${period.callback} callback, ${period.event} event, ${period.reconcile} reconcile)`;
+}
+
+function drawStats({ periods, overall }) {
+  const busiest = Math.max(1, ...periods.map((period) => period.total));
+  const chart = $('chart');
+  // One unit of width per hour and of height per upload: the SVG stretches to the box.
+  chart.setAttribute('viewBox', `0 0 ${periods.length} ${busiest}`);
+  chart.replaceChildren();
+  periods.forEach((period, hour) => {
+    let top = busiest;
+    for (const source of SOURCES) {
+      if (period[source] === 0) continue;
+      top -= period[source];
+      chart.append(svgElement('rect', { x: hour + 0.1, y: top, width: 0.8, height: period[source], 'data-source': source }));
+    }
+    const hover = svgElement('rect', { class: 'hour', x: hour, y: 0, width: 1, height: busiest });
+    hover.append(svgElement('title', {}));
+    hover.firstChild.textContent = hourText(period);
+    chart.append(hover);
+  });
+  $('chart-max').textContent = `${BYTES.format(busiest)} per hour`;
+
+  // Time marks: every six hours over a day, every midnight over a week.
+  const marks = $('chart-times');
+  marks.replaceChildren();
+  periods.forEach((period, hour) => {
+    const start = new Date(period.start);
+    if (start.getMinutes() !== 0 || start.getHours() % (statsWindow === 'day' ? 6 : 24) !== 0) return;
+    const mark = document.createElement('span');
+    const left = (hour / periods.length) * 100;
+    mark.style.left = `${left}%`;
+    mark.style.transform = left < 4 ? 'none' : left > 92 ? 'translateX(-100%)' : 'translateX(-50%)';
+    mark.textContent = statsWindow === 'day' ? start.toLocaleTimeString('en', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : start.toLocaleDateString('en', { weekday: 'short', day: 'numeric' });
+    marks.append(mark);
+  });
+
+  const coverage = $('coverage');
+  coverage.replaceChildren();
+  if (overall.total === 0) {
+    coverage.textContent = `No uploads in ${WINDOW_TEXT[statsWindow]}.`;
+  } else {
+    const strong = document.createElement('strong');
+    strong.textContent = percent(overall.coverage);
+    strong.dataset.kind = overall.coverage === 1 ? 'ok' : 'low';
+    coverage.append('Callback coverage ', strong, ` · ${BYTES.format(overall.total)} uploads in ${WINDOW_TEXT[statsWindow]}: ${BYTES.format(overall.callback)} by callback, ${BYTES.format(overall.event)} from OSS events, ${BYTES.format(overall.reconcile)} by reconcile`);
+  }
+  const busy = periods.filter((period) => period.total > 0).map(hourText);
+  $('chart-summary').textContent = busy.length === 0 ? 'No uploads.' : busy.join('; ');
 }
 
 /** OSS answers errors as XML: <Code> and <Message> say what went wrong. */
@@ -135,5 +217,15 @@ $('upload-form').addEventListener('submit', (event) => {
 
 $('refresh').addEventListener('click', () => void refreshRecords());
 
+for (const button of document.querySelectorAll('.window button')) {
+  button.addEventListener('click', () => {
+    statsWindow = button.dataset.window;
+    void refreshStats();
+  });
+}
+
 render();
-if (currentUser()) void refreshRecords();
+if (currentUser()) {
+  show('Pick a file to upload.');
+  void refreshRecords();
+}

@@ -11,7 +11,7 @@ import { loadTrustedKeysFile, pinnedKeys, TrustedKeysError } from '../../lib/pro
 import type { KeyUrlDecision } from '../../lib/protocol/key-url.js';
 import { KeyResolver, readSignatureHeaders } from '../../lib/protocol/verify.js';
 import { EXIT, UsageError, parseCommandArgs, readAll, type Command, type CommandIo } from '../args.js';
-import { confirmedCause, possibleCause } from '../likely-causes.js';
+import { confirmedCause, possibleCauses } from '../likely-causes.js';
 import { parseRawRequest, RawRequestError } from '../raw-request.js';
 
 /** Bytes as a readable literal: printable ASCII as is, everything else escaped. */
@@ -53,9 +53,8 @@ function keySource(decision: KeyUrlDecision): string {
 function likelyCause(request: SignedParts, key: KeyObject, signature: Buffer): string {
   const confirmed = confirmedCause(request, key, signature);
   if (confirmed) return `${confirmed} (undo that and the signature holds)`;
-  const possible = possibleCause(request);
-  if (possible) return `${possible} (the capture cannot show it: the removed bytes are gone)`;
-  return 'none of the usual ones; the bytes or the key differ from what OSS signed';
+  // The capture cannot show these (the removed bytes are gone), nor rule them out.
+  return `possibly ${possibleCauses(request).join('; or ')}; else the bytes or the key differ from what OSS signed`;
 }
 
 export const command: Command = {

@@ -1,22 +1,35 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AliyunCredentials } from '../credentials.js';
+import { ServiceClock } from '../http/clock-skew.js';
+import { exchange, ExchangeFailure, KeepAliveAgents, type ExchangeLimits, type Exchanged } from '../http/exchange.js';
+import { isTransientExchangeFailure, RetryStrategy, SDK_CLOCK_SKEW_CODES, SDK_THROTTLING_CODES, STANDARD_RETRIES, TRANSIENT_STATUSES, type RetryableKind } from '../http/retry.js';
 import { READER_CREDENTIALS_HELP } from './credentials.js';
 import { bucketOrigin, type OssLocation } from './location.js';
 import { canonicalQuery, signV4 } from './sign-v4.js';
 
 /**
  * The OSS reader's transport, shared by the reconciler (ListObjectsV2, HeadObject) and the receiver's
- * confirm mode (HeadObject): signed requests over node:http(s), no SDK. ali-oss with its HTTP stack
- * is too large for the callback bundle, and `fetch` costs about 50 ms of cold start on its first call
- * in Node 20; two read-only calls need neither.
+ * confirm mode (HeadObject): signed requests over lib/http/exchange.ts, no SDK. ali-oss with its HTTP
+ * stack is too large for the callback bundle, and `fetch` costs about 50 ms of cold start on its first
+ * call in Node 20; two read-only calls need neither. Requests are retried as the AWS SDK's standard
+ * mode retries them (lib/http/retry.ts: 3 attempts, a quota per client): throttling (429, SlowDown and
+ * the SDK's other throttling codes), 500/502/503/504, dropped connections and time limits; and once
+ * more when OSS refused the signature's time (RequestTimeTooSkewed) and its Date header corrected our
+ * clock. ali-oss itself retries nothing by default (`retryMax: 0`).
  */
 export interface OssClientOptions {
   location: OssLocation;
   /** Asked for on every request, so rotating STS credentials are always the latest. */
   credentials: () => AliyunCredentials | undefined;
-  /** One request's time limit, on top of any abort signal. */
+  /** Opening a connection. Default 2 s. */
+  connectTimeoutMs?: number;
+  /** From a request sent to its answer's first byte. Default 5 s. */
+  firstByteTimeoutMs?: number;
+  /** One request, whole, on top of any abort signal. Default 10 s. */
   timeoutMs?: number;
+  /** Attempts per request, the first included. Default 3, the AWS SDK's standard mode. */
+  maxAttempts?: number;
+  /** Our clock; the service's Date header corrects it when they differ by minutes. */
   now?: () => Date;
 }
 
@@ -32,6 +45,10 @@ export interface OssRequest {
   key: string;
   query?: ReadonlyArray<readonly [string, string]>;
   signal?: AbortSignal;
+  /** Epoch ms past which no retry waits. */
+  deadline?: number;
+  /** The largest answer read (default 16 MiB); a longer one is dropped unread and fails as OssUnreachable. */
+  maxBodyBytes?: number;
 }
 
 /** OSS answered with an error: its status, `<Code>` and `<Message>` (from the body, or `x-oss-err` for HEAD). */
@@ -49,11 +66,14 @@ export class OssRefusal extends Error {
   }
 }
 
-/** No answer from OSS: the connection failed, or the request timed out. */
+/** No answer from OSS: the connection failed, or a time limit passed. `code` is the exchange's (`ECONNREFUSED`, `FirstByteTimeout`, …). */
 export class OssUnreachable extends Error {
+  readonly code: string;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OssUnreachable';
+    this.code = options?.cause instanceof ExchangeFailure ? options.cause.code : 'OssUnreachable';
   }
 }
 
@@ -64,72 +84,76 @@ export interface OssClient {
   close(): void;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
 /** A listing page of 1000 keys is a few hundred KB; nothing the reader asks for comes near this. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export function createOssClient({ location, credentials, timeoutMs = DEFAULT_TIMEOUT_MS, now = () => new Date() }: OssClientOptions): OssClient {
+export function createOssClient({ location, credentials, connectTimeoutMs = 2_000, firstByteTimeoutMs = 5_000, timeoutMs = 10_000, maxAttempts, now = () => new Date() }: OssClientOptions): OssClient {
   // Kept-alive connections: the reconciler sends many requests, a warm receiver one per callback.
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const agents = new KeepAliveAgents();
+  const clock = new ServiceClock(() => now().getTime());
+  const limits: Omit<ExchangeLimits, 'maxBodyBytes'> = { connectMs: connectTimeoutMs, firstByteMs: firstByteTimeoutMs, totalMs: timeoutMs };
+  const retries = new RetryStrategy({
+    policy: { ...STANDARD_RETRIES, maxAttempts: maxAttempts ?? STANDARD_RETRIES.maxAttempts },
+    classify: (error) => (error instanceof Attempt ? error.kind : undefined),
+  });
+
+  async function attempt({ method, bucket, key, query = [], signal, maxBodyBytes = MAX_BODY_BYTES }: OssRequest): Promise<OssResponse> {
+    const signer = credentials();
+    if (!signer) throw new Error(`no OSS credentials to sign with: ${READER_CREDENTIALS_HELP}`);
+    const origin = bucketOrigin(bucket, location);
+    const headers = signV4({ method, bucket, key, query, headers: {} }, signer, location.region, clock.now());
+    const search = canonicalQuery(query);
+    const path = `/${key.split('/').map(encodeURIComponent).join('/')}${search ? `?${search}` : ''}`;
+    const sentAt = clock.localNow();
+    let response: Exchanged;
+    try {
+      response = await exchange(origin, { method, path, headers, signal }, { ...limits, maxBodyBytes }, agents.for(origin));
+    } catch (error) {
+      if (!(error instanceof ExchangeFailure)) throw error;
+      throw new Attempt(unreachable(error, origin), isTransientExchangeFailure(error) ? 'transient' : undefined);
+    }
+    const corrected = clock.observe(response.headers, sentAt);
+    if (response.status >= 200 && response.status < 300) return response;
+    const refused = refusal(response);
+    throw new Attempt(refused, retryKind(refused, corrected));
+  }
+
   return {
     location,
-    async send({ method, bucket, key, query = [], signal }) {
-      const signer = credentials();
-      if (!signer) throw new Error(`no OSS credentials to sign with: ${READER_CREDENTIALS_HELP}`);
-      const origin = bucketOrigin(bucket, location);
-      const headers = signV4({ method, bucket, key, query, headers: {} }, signer, location.region, now());
-      const search = canonicalQuery(query);
-      const path = `/${key.split('/').map(encodeURIComponent).join('/')}${search ? `?${search}` : ''}`;
-      const response = await exchange(origin, { method, path, headers, agent: origin.protocol === 'https:' ? agents.https : agents.http }, timeoutMs, signal);
-      if (response.status >= 200 && response.status < 300) return response;
-      throw refusal(response);
+    async send(request) {
+      try {
+        return await retries.run(() => attempt(request), request);
+      } catch (error) {
+        throw error instanceof Attempt ? error.error : error;
+      }
     },
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      agents.destroy();
     },
   };
 }
 
-function exchange(
-  origin: URL,
-  options: { method: string; path: string; headers: Record<string, string>; agent: HttpAgent },
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<OssResponse> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send({ protocol: origin.protocol, hostname: origin.hostname, port: origin.port || undefined, ...options });
-    const fail = (error: unknown) => {
-      cleanup();
-      req.destroy();
-      reject(error);
-    };
-    const onAbort = () => fail(signal!.reason);
-    const timer = setTimeout(() => fail(new OssUnreachable(`OSS did not answer within ${timeoutMs} ms (${origin.host})`)), timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (error) => fail(new OssUnreachable(`could not reach OSS at ${origin.host}: ${error.message}`, { cause: error })));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      res.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > MAX_BODY_BYTES) return fail(new OssUnreachable(`OSS sent more than ${MAX_BODY_BYTES} bytes`));
-        chunks.push(chunk);
-      });
-      res.on('error', (error) => fail(new OssUnreachable(`the answer from OSS broke off: ${error.message}`, { cause: error })));
-      res.on('end', () => {
-        cleanup();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
-      });
-    });
-    req.end();
-  });
+/** An attempt's failure, with how the retry strategy should take it. */
+class Attempt extends Error {
+  constructor(
+    readonly error: OssRefusal | OssUnreachable,
+    readonly kind: RetryableKind | undefined,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The SDK's classification: throttling first, then what a retry may fix; the rest is final. */
+function retryKind(refused: OssRefusal, clockCorrected: boolean): RetryableKind | undefined {
+  if (refused.status === 429 || SDK_THROTTLING_CODES.has(refused.code)) return 'throttling';
+  if (TRANSIENT_STATUSES.has(refused.status)) return 'transient';
+  if (clockCorrected && SDK_CLOCK_SKEW_CODES.has(refused.code)) return 'transient';
+  return undefined;
+}
+
+function unreachable(failure: ExchangeFailure, origin: URL): OssUnreachable {
+  const what = failure.timeout ? `OSS did not answer in time (${origin.host})` : failure.code === 'AnswerTooLarge' ? `OSS sent too much (${origin.host})` : `could not reach OSS at ${origin.host}`;
+  return new OssUnreachable(`${what}: ${failure.message}`, { cause: failure });
 }
 
 /** OSS's error document, from the body or, for HEAD (no body), from the base64 `x-oss-err` header. */

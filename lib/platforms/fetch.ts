@@ -15,8 +15,10 @@ import { LARGEST_BODY } from './wire.js';
  *   non-ASCII (not harmless: OSS signs the query as sent);
  * - `/cb?` with an empty query may reach a framework as `/cb`.
  * Callback URLs with a plain path and an ASCII query of names, values, `=` and `&` come through
- * unchanged. Every request this door makes says `urlNormalized`, so a `SignatureMismatch` names the
- * possible cause and the log line carries it.
+ * unchanged. Only the query's escapes can show afterwards that the parser may have changed what OSS
+ * signed (a path is signed decoded, so its escapes never matter; resolved dot segments and `\` leave
+ * no trace), so a request says `urlNormalized`, and a `SignatureMismatch` names the parser as a
+ * possible cause, only when its query holds one.
  */
 const FETCH_ADVICE =
   "the callback's body was read before this handler (request.json(), text() or formData(), or a framework's body parsing) and " +
@@ -41,6 +43,12 @@ async function readCapped(request: Request): Promise<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
+/**
+ * The escapes the WHATWG parser writes into a query for `"`, `'`, `<`, `>` and non-ASCII bytes, in
+ * upper case as it writes them: OSS signed the query as it sent it, which may have been the character.
+ */
+const PARSER_QUERY_ESCAPE = /%(?:22|27|3C|3E|[89A-F][0-9A-F])/;
+
 /** A request target as a Fetch `Request` carries it, once the WHATWG URL parser has read it. */
 export function whatwgTarget(target: string): string {
   const url = new URL(target, 'http://host.invalid');
@@ -48,7 +56,9 @@ export function whatwgTarget(target: string): string {
 }
 
 export async function fetchCallbackRequest(request: Request): Promise<CallbackRequest> {
-  const parts = { method: request.method, ...splitTarget(request.url), headers: Object.fromEntries(request.headers), urlNormalized: true };
+  const target = splitTarget(request.url);
+  const urlNormalized = target.rawQuery !== null && PARSER_QUERY_ESCAPE.test(target.rawQuery);
+  const parts = { method: request.method, ...target, headers: Object.fromEntries(request.headers), ...(urlNormalized && { urlNormalized }) };
   if (request.bodyUsed) return { ...parts, body: Buffer.alloc(0), bodyUnavailable: FETCH_ADVICE };
   return { ...parts, body: await readCapped(request) };
 }

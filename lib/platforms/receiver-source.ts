@@ -1,6 +1,7 @@
 import { CallbackError } from '../errors.js';
 import { refusalResponse, type CallbackRequest, type CallbackResponse, type InvocationContext, type Receiver } from '../exchange.js';
 import { unavailableReceiver } from '../warm-instance.js';
+import { notStarted } from '../when-awaited.js';
 
 /**
  * Where a serverless door gets its receiver on each invocation: `callbackInstance` in production
@@ -17,9 +18,13 @@ export type ReceiverInput = Receiver | Promise<Receiver> | ReceiverSource;
 
 export function receiverSource(input: ReceiverInput): ReceiverSource {
   if (typeof input === 'function') return input;
-  // Caught at once: a receiver that fails to start must not crash the app as an unhandled rejection.
-  const ready = Promise.resolve(input).catch((error: unknown) => unavailableReceiver('the receiver', error));
-  return () => ready;
+  let ready: Promise<Receiver> | undefined;
+  const start = () => (ready ??= Promise.resolve(input).catch((error: unknown) => unavailableReceiver('the receiver', error)));
+  // `createReceiver`'s promise starts when first waited for: on the first request, never while a
+  // bundler evaluates the module that mounts the door. Any other promise is already under way and
+  // is caught at once: a receiver that fails to start must not crash the app as an unhandled rejection.
+  if (!notStarted(input)) start();
+  return start;
 }
 
 /**

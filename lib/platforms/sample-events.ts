@@ -44,6 +44,30 @@ function httpContext(request: CallbackRequest) {
   return { method: request.method, path: decodedPath(request), protocol: 'HTTP/1.1', sourceIp: SOURCE_IP, userAgent: request.headers['user-agent'] ?? '' };
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `requestContext.time` as function URLs send it: `12/Mar/2020:19:03:58 +0000` (the Common Log Format's). */
+function clfTime(time: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}`;
+  return `${date}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
+}
+
+/**
+ * FC 3.0 hands a built-in runtime the header names canonicalised as Go's net/http does
+ * (`Content-Type`, `X-Oss-Pub-Key-Url`: each word capitalised, the rest lower-case), as its HTTP
+ * trigger documentation says.
+ */
+function canonicalHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()), value]));
+}
+
+/** FC 2.0's HTTP trigger passes no `connection` or `keep-alive` header to the function. */
+function withoutHopByHop(headers: Record<string, string>): Record<string, string> {
+  const { connection: _connection, 'keep-alive': _keepAlive, ...passed } = headers;
+  return passed;
+}
+
 export function lambdaUrlEventOf(request: CallbackRequest, options: SampleEventOptions = {}): LambdaUrlEvent {
   const time = options.time ?? new Date();
   const domainPrefix = 'abcdefghijklmnopqrstuvwxyz012345';
@@ -65,7 +89,7 @@ export function lambdaUrlEventOf(request: CallbackRequest, options: SampleEventO
       requestId: options.requestId ?? 'c0ffee00-0000-4000-8000-000000000000',
       routeKey: '$default',
       stage: '$default',
-      time: time.toUTCString(),
+      time: clfTime(time),
       timeEpoch: time.getTime(),
     },
     ...bodyOf(request, options),
@@ -78,7 +102,7 @@ export function fc3EventOf(request: CallbackRequest, options: SampleEventOptions
     version: 'v1',
     rawPath: request.rawPath,
     ...bodyOf(request, options),
-    headers: { ...request.headers },
+    headers: canonicalHeaders(request.headers),
     queryParameters: parsedQuery(request.rawQuery),
     requestContext: {
       accountId: '1234567890123456',
@@ -106,7 +130,7 @@ export function fc2RequestFileOf(request: CallbackRequest, options: SampleEventO
     path: decodedPath(request),
     queries: parsedQuery(request.rawQuery),
     clientIP: SOURCE_IP,
-    headers: { ...request.headers },
+    headers: withoutHopByHop(request.headers),
     ...bodyOf(request, options),
   };
 }

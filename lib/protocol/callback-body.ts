@@ -87,6 +87,9 @@ function readJson(text: string): Raw {
     throw malformed(`the body is not valid JSON: ${(error as Error).message}`);
   }
   if (!isObject(document)) throw malformed('the JSON body must be an object');
+  // Bytes are valid UTF-8 by now, but a `\ud800` escape still makes a lone surrogate: text no store
+  // can hold as UTF-8, which `\ud800`, `\udfff` and U+FFFD would all come out as.
+  if (SURROGATE_ESCAPE.test(text)) refuseLoneSurrogates(document);
   // The parser keeps one of two equal values under a repeated key; a repeat is refused as in a form.
   const repeated = firstRepeatedKey(text);
   if (repeated !== undefined) throw malformed(`key ${JSON.stringify(repeated)} appears more than once in an object`);
@@ -103,6 +106,22 @@ function readJson(text: string): Raw {
     }
   }
   return raw;
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function refuseLoneSurrogates(value: unknown): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) throw malformed(`${JSON.stringify(value.slice(0, 40))} holds a lone surrogate (\\ud800-\\udfff unpaired): not text`);
+  } else if (Array.isArray(value)) {
+    for (const item of value) refuseLoneSurrogates(item);
+  } else if (isObject(value)) {
+    for (const [name, item] of Object.entries(value)) {
+      refuseLoneSurrogates(name);
+      refuseLoneSurrogates(item);
+    }
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CallbackError } from '../errors.js';
+import { KeyFetchBudget } from './key-fetch-budget.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -13,9 +14,8 @@ export interface KeyCacheOptions {
   maxEntries?: number;
   /** How long a failed fetch is remembered: its URL is not asked again until then. */
   failureTtlMs?: number;
-  /** Distinct URLs fetched per window; past it another URL is refused with no request. */
-  maxNewUrls?: number;
-  newUrlWindowMs?: number;
+  /** How many fetches the instance may make: see `KeyFetchBudget`. */
+  budget?: KeyFetchBudget;
   /** The clock, injectable for tests. */
   now?: () => number;
 }
@@ -25,9 +25,10 @@ export interface KeyCacheOptions {
  * instance in a bounded LRU. Concurrent cold requests for one URL share a single fetch.
  *
  * Any caller can name a canonical key URL before its signature is checked, so the network it costs is
- * bounded: a failed fetch is remembered (60 s by default) and answered from memory, and an instance
- * fetches at most 16 distinct URLs an hour; past that a new URL is refused with no request made.
- * OSS itself signs with the pinned v1 key, which never reaches this cache.
+ * bounded: a failed fetch is remembered (60 s by default) and answered from memory, and every fetch,
+ * a first one or one after a failure, is on the instance's `KeyFetchBudget` (4 at once, then one a
+ * minute); past it a URL is refused with no request made. OSS itself signs with the pinned v1 key,
+ * which never reaches this cache.
  */
 export class KeyCache {
   readonly #fetch: FetchLike;
@@ -35,16 +36,12 @@ export class KeyCache {
   readonly #maxBytes: number;
   readonly #maxEntries: number;
   readonly #failureTtlMs: number;
-  readonly #maxNewUrls: number;
-  readonly #newUrlWindowMs: number;
+  readonly #budget: KeyFetchBudget;
   readonly #now: () => number;
   readonly #keys = new Map<string, KeyObject>();
   readonly #inFlight = new Map<string, Promise<KeyObject>>();
   /** URL → the refusal to repeat until `until`. */
   readonly #failures = new Map<string, { error: CallbackError; until: number }>();
-  /** The URLs fetched since `#windowStart`. */
-  readonly #fetched = new Set<string>();
-  #windowStart = -Infinity;
 
   constructor(options: KeyCacheOptions = {}) {
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
@@ -52,9 +49,8 @@ export class KeyCache {
     this.#maxBytes = options.maxBytes ?? 8192;
     this.#maxEntries = options.maxEntries ?? 16;
     this.#failureTtlMs = options.failureTtlMs ?? 60_000;
-    this.#maxNewUrls = options.maxNewUrls ?? 16;
-    this.#newUrlWindowMs = options.newUrlWindowMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
+    this.#budget = options.budget ?? new KeyFetchBudget({ now: this.#now });
   }
 
   get size(): number {
@@ -77,20 +73,17 @@ export class KeyCache {
     return pending;
   }
 
-  /** Throws, with no request made, for a URL that failed lately or one past the new-URL budget. */
+  /** Throws, with no request made, for a URL that failed lately or when the fetch budget says no. */
   #admit(url: string): void {
-    const now = this.#now();
     const failure = this.#failures.get(url);
-    if (failure && failure.until > now) throw failure.error;
-    if (now - this.#windowStart >= this.#newUrlWindowMs) {
-      this.#fetched.clear();
-      this.#windowStart = now;
-    }
-    if (this.#fetched.has(url)) return;
-    if (this.#fetched.size >= this.#maxNewUrls) {
-      throw new CallbackError('KeyUnavailable', `not fetching ${url}: this instance has fetched ${this.#maxNewUrls} distinct key URLs in ${this.#newUrlWindowMs / 60_000} minutes, its limit`);
-    }
-    this.#fetched.add(url);
+    if (failure && failure.until > this.#now()) throw failure.error;
+    const decision = this.#budget.take(url);
+    if (decision.granted) return;
+    const why =
+      decision.waitMs > 0
+        ? `this instance's key-fetch budget (${this.#budget.perHour} an hour) is spent for the next ${Math.ceil(decision.waitMs / 1000)} s`
+        : 'the next fetch of the budget goes to a key URL asked for more often';
+    throw new CallbackError('KeyUnavailable', `not fetching ${url}: ${why}`);
   }
 
   async #load(url: string): Promise<KeyObject> {

@@ -20,7 +20,7 @@ export interface UploadFacts extends ObjectFacts {
 export function recordOf(source: 'reconcile' | 'event', facts: UploadFacts, receivedAt: Date): StoredUpload {
   const fingerprint = createHash('sha256').update(JSON.stringify({ source, ...facts })).digest('hex');
   const record: UploadRecord = {
-    id: uploadId({ bucket: facts.bucket, object: facts.key, etag: facts.etag }, fingerprint),
+    id: uploadId({ bucket: facts.bucket, object: facts.key, etag: facts.etag }, { facts: fingerprint }),
     source,
     bucket: facts.bucket,
     object: facts.key,

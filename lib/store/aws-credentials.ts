@@ -1,3 +1,5 @@
+import { importAtRunTime } from '../runtime-import.js';
+
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -8,11 +10,11 @@ export interface AwsCredentials {
 export type CredentialProvider = () => Promise<AwsCredentials>;
 
 /**
- * Not a literal in `import()`, so no bundler pulls the chain (SSO, STS, instance metadata: hundreds of
- * KiB) into a function bundle: Lambda and CI give keys in the environment, and a process that needs
- * profiles or instance roles runs from node_modules, where this package resolves.
+ * Imported at run time (importAtRunTime), so no bundler pulls the chain (SSO, STS, instance metadata:
+ * hundreds of KiB) into a function bundle: Lambda and CI give keys in the environment, and a process
+ * that needs profiles or instance roles runs from node_modules, where this package resolves.
  */
-const DEFAULT_CHAIN: string = '@aws-sdk/credential-provider-node';
+const DEFAULT_CHAIN = '@aws-sdk/credential-provider-node';
 
 /**
  * Keys from the environment when it has them (Lambda sets all three), read once; otherwise the AWS
@@ -34,7 +36,7 @@ export function credentialsFromEnvironment(env: NodeJS.ProcessEnv = process.env)
 
 async function loadDefaultChain(): Promise<CredentialProvider> {
   try {
-    const { defaultProvider } = (await import(DEFAULT_CHAIN)) as typeof import('@aws-sdk/credential-provider-node');
+    const { defaultProvider } = await importAtRunTime<typeof import('@aws-sdk/credential-provider-node')>(DEFAULT_CHAIN);
     return defaultProvider();
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;

@@ -37,7 +37,7 @@ async function describe(client: DynamoDbClient, table: string): Promise<TableDes
   try {
     return (await client.call<{ Table: TableDescription }>('DescribeTable', { TableName: table })).Table;
   } catch (error) {
-    if (error instanceof DynamoDbError && error.name === 'ResourceNotFoundException') return undefined;
+    if (error instanceof DynamoDbError && error.code === 'ResourceNotFoundException') return undefined;
     throw error;
   }
 }
@@ -62,7 +62,7 @@ async function enableTtl(client: DynamoDbClient, table: string): Promise<string>
     await client.call('UpdateTimeToLive', { TableName: table, TimeToLiveSpecification: TABLE.TimeToLiveSpecification });
     return `${what}: enabled`;
   } catch (error) {
-    if (!(error instanceof DynamoDbError) || error.name !== 'UnknownOperationException') throw error;
+    if (!(error instanceof DynamoDbError) || error.code !== 'UnknownOperationException') throw error;
     return 'note: this endpoint does not support TTL (a local emulator?); expired ticket bindings stay until deleted, which is harmless: no one asks for them again';
   }
 }

@@ -11,13 +11,17 @@ import table from './dynamodb-table.json' with { type: 'json' };
  *
  * Records: one item per upload, key `pk = u#<id>`, written whole by one conditional put: fingerprint,
  * source, the record as JSON, and the listing attributes bucket, objectKey, sortKey, timeShard,
- * uploader (when there is one) and sourceShard (only when the source is not a callback).
+ * uploader (when there is one), sourceShard (only when the source is not a callback), and, for a
+ * record with custom variables, varKey and recordId of its first variable (by name), so the record
+ * item itself is in the `byVar` index.
  *
- * Custom variables: one small item per variable of a record, key `pk = v#<name>=<value>#<id>`, with
+ * Custom variables beyond the first: one small item each, key `pk = v#<name>=<value>#<id>`, with
  * varKey and sortKey for the `byVar` index and recordId pointing at the upload. They are written just
- * after the record; listing by variable reads the records they point at and checks each, so an index
- * item whose record changed or never came never lists one that does not match. This indexes every
- * variable without configuration, at one batch write per record with variables.
+ * before the record, so a create that fails between the two leaves no record rather than one that
+ * listing by variable misses; listing by variable reads the records the index points at and checks
+ * each, so an index item whose record changed, never came or belongs to another upload lists nothing.
+ * This indexes every variable without configuration, and a record with one variable or none (the
+ * common case) is still one conditional put.
  *
  * Ticket bindings: key `pk = t#<key>`, the bound value, and expiresAt for TTL clean-up. They carry no
  * listing attribute, so no index holds them and they are never listed.
@@ -101,19 +105,25 @@ export function recordItem({ record, fingerprint }: StoredUpload): Item {
   // An index key attribute must be a string when present: no uploader, no attribute, not in byUploader.
   if (record.uploader !== null) item.uploader = { S: record.uploader };
   if (record.source !== 'callback') item.sourceShard = { S: sourceShard(record.source, shard) };
+  const [first] = variablesByName(record);
+  if (first) Object.assign(item, { varKey: { S: varKey(...first) }, recordId: { S: record.id } });
   return item;
 }
 
-/** One `byVar` index item per custom variable of the record. */
+/** One `byVar` index item per custom variable of the record but the first, which the record item carries. */
 export function variableItems(record: UploadRecord): Item[] {
   const key = sortKey(record);
-  return Object.entries(record.vars).map(([name, value]) => ({
-    pk: { S: `v#${varKey(name, value)}#${keyPart(record.id)}` },
-    varKey: { S: varKey(name, value) },
-    sortKey: { S: key },
-    recordId: { S: record.id },
-  }));
+  return variablesByName(record)
+    .slice(1)
+    .map(([name, value]) => ({
+      pk: { S: `v#${varKey(name, value)}#${keyPart(record.id)}` },
+      varKey: { S: varKey(name, value) },
+      sortKey: { S: key },
+      recordId: { S: record.id },
+    }));
 }
+
+const variablesByName = (record: UploadRecord): [string, string][] => Object.entries(record.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export function storedUploadOf(item: Item): StoredUpload {
   return { record: JSON.parse(text(item, 'record')) as UploadRecord, fingerprint: text(item, 'fingerprint') };

@@ -1,16 +1,21 @@
+import { abortableSleep } from '../http/retry.js';
 import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
-import type { Binding, CreateOutcome, InitOptions, ListQuery, StoreCallOptions, StoredUpload, UploadStore } from './port.js';
+import { GET_MANY_LIMIT, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
+import { checkCheckpoint } from './port.js';
 
 export interface DynamoDbStoreOptions {
   /** Where and as whom to connect, over the standard AWS environment (tests point it at dynalite). */
   clientConfig?: DynamoDbClientConfig;
 }
 
-/** How long a batch waits before resending the items DynamoDB left unprocessed. */
-const UNPROCESSED_PAUSE_MS = 20;
+/** How many times a batch resends what DynamoDB left unprocessed before it gives up. */
+const UNPROCESSED_ROUNDS = 3;
+/** BatchGetItem takes up to 100 keys, BatchWriteItem up to 25 items. */
+const BATCH_GET_KEYS = 100;
+const BATCH_WRITE_ITEMS = 25;
 
 interface QueryInput {
   IndexName: string;
@@ -31,9 +36,9 @@ interface QueryOutput {
 
 /**
  * `dynamodb:<table>`, with the standard AWS environment (region, credentials, AWS_ENDPOINT_URL_DYNAMODB)
- * through `DynamoDbClient`. A new upload is one conditional PutItem of the finished record, plus one
- * BatchWriteItem of its variable index items when it has custom variables. Every data call carries
- * the deadline's abort signal; retries are `callStore`'s.
+ * through `DynamoDbClient`. A new upload is one conditional PutItem of the finished record, after one
+ * BatchWriteItem of variable index items when it has more than one custom variable. Every data call carries
+ * the deadline and its abort signal; retries are the client's (the AWS SDK's standard mode).
  */
 export class DynamoDbStore implements UploadStore {
   readonly description: string;
@@ -46,18 +51,18 @@ export class DynamoDbStore implements UploadStore {
     this.#client = new DynamoDbClient(options.clientConfig);
   }
 
+  /**
+   * One conditional PutItem when the record has one custom variable or none. With more, the index
+   * items of the others first, then the record: a record is only ever stored with its index items
+   * already there, so a failure between the two writes leaves no record (and index items that list
+   * nothing: listing by variable reads each record they point at and drops the ones that are missing
+   * or do not match), never a record that `records` lists and `records --var` misses.
+   */
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     const { record } = upload;
+    await this.#writeAll(variableItems(record), options);
     const existing = await this.#putIfAbsent({ Item: recordItem(upload), ...createCondition(record.source) }, uploadKey(record.id), options);
-    if (!existing) {
-      await this.#writeAll(variableItems(record), options);
-      return { created: true };
-    }
-    const stored = storedUploadOf(existing);
-    // Our own write again (a retry, or OSS redelivering after an answer that never reached it, as when
-    // the process died between the two writes): its index items may be missing, and are idempotent.
-    if (stored.fingerprint === upload.fingerprint) await this.#writeAll(variableItems(stored.record), options);
-    return { created: false, existing: stored };
+    return existing ? { created: false, existing: storedUploadOf(existing) } : { created: true };
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
@@ -65,9 +70,28 @@ export class DynamoDbStore implements UploadStore {
     return item && storedUploadOf(item);
   }
 
+  /** One consistent BatchGetItem for up to 100 ids. */
+  async getMany(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
+    if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+    const found = new Map<string, StoredUpload>();
+    for (const upload of await this.#readMany([...new Set(ids)], options)) found.set(upload.record.id, upload);
+    return found;
+  }
+
   async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
     const existing = await this.#putIfAbsent({ Item: bindingItem(binding), ConditionExpression: 'attribute_not_exists(pk)' }, bindingKey(binding.key), options);
     return existing ? text(existing, 'value') : binding.value;
+  }
+
+  async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
+    checkCheckpoint(name);
+    const item = await this.#read(checkpointKey(name), options);
+    return item && text(item, 'checkpoint');
+  }
+
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
+    checkCheckpoint(name, value);
+    await this.#client.call('PutItem', { TableName: this.#table, Item: { ...checkpointKey(name), checkpoint: { S: value } } }, options);
   }
 
   /**
@@ -94,6 +118,12 @@ export class DynamoDbStore implements UploadStore {
     return this.#newestOfShards((shard) => byKey(INDEX.time, 'timeShard', shard), query, limit, options);
   }
 
+  /** Counted with `Select: COUNT` on the listing indexes (dynamodb-count.ts, loaded here only). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    const { countByPeriod } = await import('./dynamodb-count.js');
+    return countByPeriod((operation, input) => this.#client.call(operation, input, options), this.#table, query);
+  }
+
   /** Create the table with its indexes when missing, check them when present, and turn on TTL. */
   async init(options: InitOptions = {}): Promise<void> {
     const { initTable } = await import('./dynamodb-init.js');
@@ -109,20 +139,23 @@ export class DynamoDbStore implements UploadStore {
    * (ALL_OLD), emulators may not, and then one consistent read fetches it. Undefined when written.
    */
   async #putIfAbsent(put: PutInput, key: Item, options?: StoreCallOptions): Promise<Item | undefined> {
-    try {
-      await this.#client.call('PutItem', { TableName: this.#table, ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, options?.signal);
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof DynamoDbError) || error.name !== 'ConditionalCheckFailedException') throw error;
-      const existing = error.item ?? (await this.#read(key, options));
-      // Only a deletion (by hand, or TTL on a binding) between the two calls gets here: a new put will do.
-      if (!existing) return this.#putIfAbsent(put, key, options);
-      return existing;
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.#client.call('PutItem', { TableName: this.#table, ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, options);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof DynamoDbError) || error.code !== 'ConditionalCheckFailedException') throw error;
+        const existing = error.item ?? (await this.#read(key, options));
+        if (existing) return existing;
+        // Only a deletion (by hand, or TTL on a binding) between the two calls gets here: a new put will
+        // do, but not forever.
+        if (tries >= 3) throw error;
+      }
     }
   }
 
   async #read(key: Item, options?: StoreCallOptions): Promise<Item | undefined> {
-    const { Item } = await this.#client.call<{ Item?: Item }>('GetItem', { TableName: this.#table, Key: key, ConsistentRead: true }, options?.signal);
+    const { Item } = await this.#client.call<{ Item?: Item }>('GetItem', { TableName: this.#table, Key: key, ConsistentRead: true }, options);
     return Item;
   }
 
@@ -151,7 +184,7 @@ export class DynamoDbStore implements UploadStore {
     const records = new Map<string, UploadRecord>();
     for await (const items of this.#pages(byKey(INDEX.variable, 'varKey', varKey(name, value)), options)) {
       const ids = [...new Set(items.map((item) => text(item, 'recordId')))].filter((id) => !records.has(id));
-      for (const { record } of await this.#getMany(ids, options)) {
+      for (const { record } of await this.#readMany(ids, options)) {
         if (matchesQuery(record, query)) records.set(record.id, record);
       }
       if (records.size >= limit) break;
@@ -163,38 +196,51 @@ export class DynamoDbStore implements UploadStore {
     let start: Item | undefined;
     do {
       const input = { TableName: this.#table, ScanIndexForward: false, ...params, ...(start && { ExclusiveStartKey: start }) };
-      const page = await this.#client.call<QueryOutput>('Query', input, options?.signal);
+      const page = await this.#client.call<QueryOutput>('Query', input, options);
       yield page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
   }
 
-  /** Consistent reads of up to 100 records a request, resending what DynamoDB left unprocessed. */
-  async #getMany(ids: string[], options?: StoreCallOptions): Promise<StoredUpload[]> {
+  /** Consistent reads of up to 100 records a request. */
+  async #readMany(ids: string[], options?: StoreCallOptions): Promise<StoredUpload[]> {
     const uploads: StoredUpload[] = [];
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys = ids.slice(i, i + 100).map(uploadKey);
-      while (keys.length) {
-        const RequestItems = { [this.#table]: { Keys: keys, ConsistentRead: true } };
-        const answer = await this.#client.call<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys: Item[] }> }>('BatchGetItem', { RequestItems }, options?.signal);
+    for (let i = 0; i < ids.length; i += BATCH_GET_KEYS) {
+      type Answer = { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys: Item[] }> };
+      await this.#untilProcessed(ids.slice(i, i + BATCH_GET_KEYS).map(uploadKey), 'BatchGetItem', options, async (Keys) => {
+        const answer = await this.#client.call<Answer>('BatchGetItem', { RequestItems: { [this.#table]: { Keys, ConsistentRead: true } } }, options);
         for (const item of answer.Responses?.[this.#table] ?? []) uploads.push(storedUploadOf(item));
-        keys = answer.UnprocessedKeys?.[this.#table]?.Keys ?? [];
-        if (keys.length) await pause(options);
-      }
+        return answer.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+      });
     }
     return uploads;
   }
 
-  /** Puts of up to 25 items a request, resending what DynamoDB left unprocessed. */
+  /** Puts of up to 25 items a request. */
   async #writeAll(items: Item[], options?: StoreCallOptions): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (batch.length) {
-        const RequestItems = { [this.#table]: batch };
-        const answer = await this.#client.call<{ UnprocessedItems?: Record<string, typeof batch> }>('BatchWriteItem', { RequestItems }, options?.signal);
-        batch = answer.UnprocessedItems?.[this.#table] ?? [];
-        if (batch.length) await pause(options);
+    for (let i = 0; i < items.length; i += BATCH_WRITE_ITEMS) {
+      type Put = { PutRequest: { Item: Item } };
+      await this.#untilProcessed(items.slice(i, i + BATCH_WRITE_ITEMS).map((Item): Put => ({ PutRequest: { Item } })), 'BatchWriteItem', options, async (batch) => {
+        const answer = await this.#client.call<{ UnprocessedItems?: Record<string, Put[]> }>('BatchWriteItem', { RequestItems: { [this.#table]: batch } }, options);
+        return answer.UnprocessedItems?.[this.#table] ?? [];
+      });
+    }
+  }
+
+  /**
+   * Send a batch, then resend what DynamoDB left unprocessed (throttling, mostly) after the client's
+   * throttling backoff, as DynamoDB's docs ask, a bounded number of times and never past the deadline.
+   */
+  async #untilProcessed<T>(batch: T[], operation: string, options: StoreCallOptions | undefined, send: (batch: T[]) => Promise<T[]>): Promise<void> {
+    let left = await send(batch);
+    for (let round = 0; left.length; round++) {
+      const pause = this.#client.unprocessedPauseMs(round);
+      if (round >= UNPROCESSED_ROUNDS || (options?.deadline !== undefined && Date.now() + pause >= options.deadline)) {
+        const code = operation === 'BatchGetItem' ? 'UnprocessedKeys' : 'UnprocessedItems';
+        throw new DynamoDbError(code, `DynamoDB ${operation}: ${left.length} of ${batch.length} left unprocessed after ${round + 1} requests`, 200);
       }
+      await abortableSleep(pause, options?.signal);
+      left = await send(left);
     }
   }
 }
@@ -209,6 +255,11 @@ function createCondition(source: RecordSource): Pick<PutInput, 'ConditionExpress
   };
 }
 
+/** A checkpoint is one item, `pk = c#<name>`, with no listing attribute: no index holds it. */
+function checkpointKey(name: string): Item {
+  return { pk: { S: `c#${name}` } };
+}
+
 function byKey(index: string, attribute: string, value: string): QueryInput {
   return {
     IndexName: index,
@@ -216,11 +267,6 @@ function byKey(index: string, attribute: string, value: string): QueryInput {
     ExpressionAttributeNames: { '#key': attribute },
     ExpressionAttributeValues: { ':key': { S: value } },
   };
-}
-
-function pause(options?: StoreCallOptions): Promise<void> {
-  options?.signal?.throwIfAborted();
-  return new Promise((resolve) => setTimeout(resolve, UNPROCESSED_PAUSE_MS));
 }
 
 export function openDynamoDbStore(table: string, options?: DynamoDbStoreOptions): UploadStore {

@@ -1,6 +1,8 @@
-import { replaces, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
+import { replaces, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
+import { checkCountQuery, periodOf, zeroedPeriods } from './count-query.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
+import { checkCheckpoint } from './port.js';
 
 /**
  * `memory:` — uploads in a Map, for tests, the library's quick start and the local benchmark. Each
@@ -12,6 +14,7 @@ export class MemoryStore implements UploadStore {
   readonly description = 'memory:';
   readonly #uploads = new Map<string, StoredUpload>();
   readonly #bindings = new Map<string, string>();
+  readonly #checkpoints = new Map<string, string>();
 
   async create(upload: StoredUpload): Promise<CreateOutcome> {
     const existing = this.#uploads.get(upload.record.id);
@@ -43,11 +46,31 @@ export class MemoryStore implements UploadStore {
     return records.sort(newestFirst).slice(0, query.limit);
   }
 
+  async count(query: CountQuery): Promise<SourceCounts[]> {
+    checkCountQuery(query);
+    const counts = zeroedPeriods(query.bounds);
+    for (const { record } of this.#uploads.values()) {
+      const period = matchesQuery(record, query) ? periodOf(record.receivedAt, query.bounds) : undefined;
+      if (period !== undefined) (counts[period] as SourceCounts)[record.source]++;
+    }
+    return counts;
+  }
+
   async bind(binding: Binding): Promise<string> {
     const bound = this.#bindings.get(binding.key);
     if (bound !== undefined) return bound;
     this.#bindings.set(binding.key, binding.value);
     return binding.value;
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    checkCheckpoint(name);
+    return this.#checkpoints.get(name);
+  }
+
+  async putCheckpoint(name: string, value: string): Promise<void> {
+    checkCheckpoint(name, value);
+    this.#checkpoints.set(name, value);
   }
 
   async init(): Promise<void> {}

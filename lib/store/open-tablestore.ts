@@ -1,5 +1,4 @@
-import { withPeers } from '../peer-package.js';
 import type { StoreOpener } from './store-uri.js';
 
-export const openTablestore: StoreOpener<'tablestore'> = async ({ instance, table }, options) =>
-  (await withPeers(['tablestore'], 'the tablestore: store', () => import('./tablestore.js'))).openTablestoreStore(instance, table, options);
+/** Records need no SDK; `init` and `list` load the optional peer `tablestore` themselves. */
+export const openTablestore: StoreOpener<'tablestore'> = async ({ instance, table }, options) => (await import('./tablestore.js')).openTablestoreStore(instance, table, options);

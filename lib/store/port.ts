@@ -38,9 +38,27 @@ export interface ListQuery {
   limit?: number;
 }
 
+/** Uploads counted in consecutive periods: what `stats` and the records page show. */
+export interface CountQuery {
+  /**
+   * The periods' boundaries: at least two ISO 8601 instants as `Date.toISOString()` writes them
+   * (`2026-11-24T00:00:00.000Z`), ascending. Period i holds the records received at or after
+   * `bounds[i]` and before `bounds[i + 1]` (`receivedAt`).
+   */
+  bounds: readonly string[];
+  bucket?: string;
+  /** Object key prefix; needs `bucket`. */
+  prefix?: string;
+}
+
+/** How many uploads each source recorded in one period (a record counts once, as the source it has now). */
+export type SourceCounts = Record<RecordSource, number>;
+
 export interface StoreCallOptions {
   /** Aborted when the receiver's deadline passes; adapters pass it to their client. */
   signal?: AbortSignal;
+  /** The same deadline in epoch ms (`Date.now()`'s clock): a client's retry that would end past it is not begun. */
+  deadline?: number;
 }
 
 export interface InitOptions {
@@ -64,6 +82,12 @@ export interface UploadStore {
    * page this way). Optional for a store of your own: without it, `getMany()` below asks `get` once per id.
    */
   getMany?(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>>;
+  /**
+   * The uploads recorded in each period of `query.bounds`, by source: one entry per period, in order,
+   * zeros where nothing was recorded. Read from an index or an aggregation, never record by record.
+   * Optional for a store of your own: without it, `countUploads()` below refuses.
+   */
+  count?(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]>;
   /** Records only (never bindings), newest first. */
   list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]>;
   /**
@@ -71,6 +95,14 @@ export interface UploadStore {
    * key is bound to, this one or the earlier one.
    */
   bind(binding: Binding, options?: StoreCallOptions): Promise<string>;
+  /**
+   * A checkpoint: a small value (at most CHECKPOINT_MAX_BYTES of UTF-8) kept under `name` (see
+   * CHECKPOINT_NAME), apart from records and bindings, never listed, replaced whole by each put; the
+   * last put wins. Reconcile keeps where a run stopped in one, so the next run with the same arguments
+   * goes on from there. Optional, as a pair: without them every reconcile run starts over.
+   */
+  getCheckpoint?(name: string, options?: StoreCallOptions): Promise<string | undefined>;
+  putCheckpoint?(name: string, value: string, options?: StoreCallOptions): Promise<void>;
   /**
    * Create the table and the indexes listing needs, when they do not exist. Idempotent. `report`
    * hears one line per thing done or noticed (e.g. an emulator without TTL), for `store init`.
@@ -88,6 +120,16 @@ export interface UploadStore {
 /** The most ids one `getMany` call takes: DynamoDB's BatchGetItem and Tablestore's BatchGetRow stop at 100. */
 export const GET_MANY_LIMIT = 100;
 
+/** What a checkpoint may be named: short, and safe as a key part in every store. */
+export const CHECKPOINT_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CHECKPOINT_MAX_BYTES = 8192;
+
+/** Refuses a checkpoint name or value outside the port's limits, before any store sees it. */
+export function checkCheckpoint(name: string, value?: string): void {
+  if (!CHECKPOINT_NAME.test(name)) throw new RangeError(`a checkpoint name is 1-128 of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(name.slice(0, 140))}`);
+  if (value !== undefined && Buffer.byteLength(value) > CHECKPOINT_MAX_BYTES) throw new RangeError(`a checkpoint holds at most ${CHECKPOINT_MAX_BYTES} bytes`);
+}
+
 /** `store.getMany(ids)`, or one `get` per id for a store without it. */
 export async function getMany(store: UploadStore, ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
   if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
@@ -98,6 +140,12 @@ export async function getMany(store: UploadStore, ids: readonly string[], option
     if (upload) found.set(id, upload);
   }
   return found;
+}
+
+/** `store.count(query)`, or an error naming a store that cannot count. */
+export function countUploads(store: UploadStore, query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+  if (!store.count) return Promise.reject(new Error(`${store.description} cannot count uploads: it has no count method`));
+  return store.count(query, options);
 }
 
 /** A store call failed in a way a retry may fix (throttling, a lock, a dropped connection, a timeout). */

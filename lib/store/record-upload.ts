@@ -3,6 +3,7 @@ import { CallbackError } from '../errors.js';
 import type { StoredUpload, UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { callStore } from './retry.js';
+import { normalEtag } from './upload-id.js';
 
 export interface RecordResult {
   record: UploadRecord;
@@ -19,12 +20,14 @@ export interface RecordResult {
  *   same object with the same content; the first callback's record stands and is the answer;
  * - a callback finding a callback with other bytes under its reqId (no ETag): 409, the same OSS
  *   request cannot have signed two bodies.
- * It never answers without a stored record.
+ * It never answers without a stored record, nor with a record of another object.
  */
 export async function recordUpload(store: UploadStore, upload: StoredUpload, budget: Budget): Promise<RecordResult> {
   const outcome = await callStore(budget, 'write the upload record', (options) => store.create(upload, options));
   if (outcome.created) return { record: upload.record, replayed: false };
   const { existing } = outcome;
+  // Ids keep uploads apart by construction (upload-id.ts); this guards rows written before they did.
+  if (!sameObject(existing.record, upload.record)) throw new CallbackError('IdempotencyConflict', 'this upload\'s id is held by a record of another object');
   const conflict =
     existing.fingerprint !== upload.fingerprint &&
     upload.record.source === 'callback' &&
@@ -32,6 +35,10 @@ export async function recordUpload(store: UploadStore, upload: StoredUpload, bud
     upload.record.etag === null;
   if (conflict) throw new CallbackError('IdempotencyConflict', 'an upload with this id was already recorded with different signed content');
   return { record: existing.record, replayed: true };
+}
+
+function sameObject(a: UploadRecord, b: UploadRecord): boolean {
+  return a.bucket === b.bucket && a.object === b.object && normalEtag(a.etag) === normalEtag(b.etag);
 }
 
 /** The record stored for exactly this fingerprint, if any; a store failure here counts as none. */

@@ -11,7 +11,7 @@ export interface ImageInfo {
 }
 
 export interface UploadRecord {
-  /** The upload's id: see `uploadId` (bucket, object and ETag; without an ETag, reqId or the fingerprint). */
+  /** The upload's id: see `uploadId` (bucket, object and ETag; without an ETag, `req:<reqId>`, `sig:<fingerprint>` or `facts:<fingerprint>`). */
   id: string;
   source: RecordSource;
   bucket: string;

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { TransientStoreError, type Binding, type CreateOutcome, type ListQuery, type StoredUpload, type UploadStore } from './port.js';
+import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
+import { checkCountQuery, noCounts } from './count-query.js';
 import { groupCommit } from './group-commit.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
@@ -17,8 +18,8 @@ import { normalEtag } from './upload-id.js';
  */
 const BUSY_TIMEOUT_MS = 0;
 
-/** How many forced checkpoints one write waits out before it fails busy like any other locked write. */
-const MAX_CHECKPOINT_WAITS = 3;
+/** How many restarts of the log one write waits out before it fails busy like any other locked write. */
+const MAX_RESTART_WAITS = 3;
 
 /**
  * Opening is another matter: it happens once, before the store serves anything, and several
@@ -164,7 +165,7 @@ export class SqliteStore implements UploadStore {
   }
 
   create(upload: StoredUpload): Promise<CreateOutcome> {
-    return this.#outlastingCheckpoints(() => this.#create(upload));
+    return this.#outlastingLogRestarts(() => this.#create(upload));
   }
 
   async get(id: string): Promise<StoredUpload | undefined> {
@@ -185,7 +186,28 @@ export class SqliteStore implements UploadStore {
   }
 
   async bind(binding: Binding): Promise<string> {
-    return this.#outlastingCheckpoints(async () => this.#write(() => this.#bind(binding)));
+    return this.#outlastingLogRestarts(async () => this.#write(() => this.#bind(binding)));
+  }
+
+  async getCheckpoint(name: string): Promise<string | undefined> {
+    checkCheckpoint(name);
+    return this.#run(() => {
+      // A store no reconcile has checkpointed in has no such table; reading must not create it.
+      const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
+      if (!table) return undefined;
+      return this.#db.prepare<{ value: string }>('SELECT value FROM checkpoints WHERE name = ?').get(name)?.value;
+    });
+  }
+
+  /** Checkpoints get a table of their own on first use: nothing else reads it, so the schema version stays. */
+  async putCheckpoint(name: string, value: string): Promise<void> {
+    checkCheckpoint(name, value);
+    await this.#outlastingLogRestarts(async () =>
+      this.#write(() => {
+        this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
+        this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+      }),
+    );
   }
 
   async list(query: ListQuery): Promise<UploadRecord[]> {
@@ -222,6 +244,54 @@ export class SqliteStore implements UploadStore {
     return statement;
   }
 
+  /**
+   * One statement per period. Unfiltered, it reads indexes only: the period's records from the time
+   * index, those from an event or a listing from the partial source index (callbacks are the rest).
+   * A bucket (and prefix) is checked on the rows of the period, found through the time index: the
+   * bucket's own index would read every row of the bucket, whatever its age (`+bucket` keeps the
+   * planner off it). The event loop gets a turn between periods, so a long window never holds it.
+   */
+  async count(query: CountQuery): Promise<SourceCounts[]> {
+    checkCountQuery(query);
+    const counts: SourceCounts[] = [];
+    const countPeriod = query.bucket === undefined ? this.#countPeriod() : this.#countPeriodOf(query.bucket, query.prefix);
+    for (let i = 1; i < query.bounds.length; i++) {
+      if (i > 1) await new Promise((resolve) => setImmediate(resolve));
+      counts.push(this.#run(() => countPeriod(query.bounds[i - 1] as string, query.bounds[i] as string)));
+    }
+    return counts;
+  }
+
+  // Positional parameters only, and rows typed where read: the statements run on any SQLite driver.
+  #countPeriod(): (from: string, to: string) => SourceCounts {
+    const inPeriod = 'received_at >= ? AND received_at < ?';
+    const statement = this.#db.prepare(
+      `SELECT (SELECT count(*) FROM upload_records WHERE ${inPeriod}) AS total,
+        (SELECT count(*) FROM upload_records WHERE source <> 'callback' AND source = 'event' AND ${inPeriod}) AS event,
+        (SELECT count(*) FROM upload_records WHERE source <> 'callback' AND source = 'reconcile' AND ${inPeriod}) AS reconcile`,
+    );
+    return (from, to) => {
+      const { total, event, reconcile } = statement.get(from, to, from, to, from, to) as { total: number; event: number; reconcile: number };
+      return { callback: total - event - reconcile, event, reconcile };
+    };
+  }
+
+  #countPeriodOf(bucket: string, prefix: string | undefined): (from: string, to: string) => SourceCounts {
+    const where = ['+bucket = ?'];
+    const params: string[] = [bucket];
+    if (prefix) {
+      where.push('object >= ?'), params.push(prefix);
+      const upper = prefixUpperBound(prefix);
+      if (upper !== undefined) where.push('object < ?'), params.push(upper);
+    }
+    const statement = this.#db.prepare(`SELECT source, count(*) AS n FROM upload_records WHERE ${where.join(' AND ')} AND received_at >= ? AND received_at < ? GROUP BY source`);
+    return (from, to) => {
+      const counts = noCounts();
+      for (const { source, n } of statement.all(...params, from, to) as { source: keyof SourceCounts; n: number }[]) counts[source] = n;
+      return counts;
+    };
+  }
+
   /** The schema is created when the store opens; init is there for the CLI and the contract. */
   async init(): Promise<void> {
     this.#run(() => this.#migrate());
@@ -232,7 +302,7 @@ export class SqliteStore implements UploadStore {
    * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
    */
   async checkWritable(): Promise<void> {
-    await this.#outlastingCheckpoints(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)));
+    await this.#outlastingLogRestarts(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)));
   }
 
   async close(): Promise<void> {
@@ -247,13 +317,13 @@ export class SqliteStore implements UploadStore {
    * soon as it is done, instead of failing busy into the caller's backoff; the writes that waited
    * share one commit. Any other lock (another process) fails at once, as every lock does.
    */
-  async #outlastingCheckpoints<T>(write: () => Promise<T>): Promise<T> {
+  async #outlastingLogRestarts<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (this.#checkpointer?.holdsWrites()) await this.#checkpointer.restarted();
       try {
         return await write();
       } catch (error) {
-        if (attempt === MAX_CHECKPOINT_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.holdsWrites()) throw error;
+        if (attempt === MAX_RESTART_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.holdsWrites()) throw error;
       }
     }
   }

@@ -1,221 +1,225 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import TableStore from 'tablestore';
-import protos from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AliyunCredentials } from '../credentials.js';
+import { ServiceClock } from '../http/clock-skew.js';
+import { ExchangeFailure, KeepAliveAgents, exchange, type ExchangeLimits } from '../http/exchange.js';
+import { RetryStrategy, type RetryPolicy, type RetryStrategyOptions, type RetryableKind } from '../http/retry.js';
+import { decodeRow, encodeRow, type Cells, type PlainRow } from './tablestore-plainbuffer.js';
+import { decodeBatchGetRowResponse, decodeError, decodeGetRowResponse, encodeBatchGetRowRequest, encodeGetRowRequest, encodePutRowRequest, type Condition } from './tablestore-protobuf.js';
+import { signedHeaders } from './tablestore-signature.js';
+
+export type { Cell, Cells, PlainRow } from './tablestore-plainbuffer.js';
+export { Comparator, RowExistence, type ColumnCondition, type Condition } from './tablestore-protobuf.js';
 
 /**
- * A thin typed wrapper over the official `tablestore` SDK: only the calls the adapter makes, each
- * taking an AbortSignal, each failing with a `TablestoreError` that carries Tablestore's own code.
+ * Tablestore's PutRow, GetRow and BatchGetRow over `node:http(s)`: what callbacks, tickets, events
+ * and reconcile need, without the official SDK (about 70 ms to load, and globals it sets). Requests
+ * are encoded, signed and retried as the SDK does them (test/unit/store/tablestore-oracle.test.ts
+ * holds the bytes and headers equal); every failure is a `TablestoreError` with Tablestore's code.
  */
 
-/**
- * The SDK assigns to four undeclared variables: `pro` (`lib/filter.js`), `sub`
- * (`lib/protocol/encoder.js`), `key` and `size` (`lib/protocol/plian_buffer_builder.js`). Loaded as
- * CommonJS, sloppy mode turns each into a global on first write; bundled into the functions' ESM
- * (strict) output, the first write throws a ReferenceError. Declaring those globals up front gives
- * the bundled SDK the behaviour it has unbundled.
- */
-for (const name of ['pro', 'sub', 'key', 'size']) {
-  if (!(name in globalThis)) Reflect.set(globalThis, name, undefined);
-}
-
-export type CellValue = TableStore.CellValue;
-export type Row = Record<string, CellValue>;
-export { TableStore };
-
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-/** A failed Tablestore call: `code` is Tablestore's (`OTSConditionCheckFail`, …) or the SDK's (`NetworkingError`). */
+/** A failed Tablestore call: `code` is Tablestore's (`OTSConditionCheckFail`, …) or the transport's (`ECONNREFUSED`, `FirstByteTimeout`, …). */
 export class TablestoreError extends Error {
   readonly code: string;
+  /** `PutRow`, `GetRow` or `BatchGetRow`. */
+  readonly operation: string;
   /** The HTTP status Tablestore answered with; undefined when no answer came. */
   readonly status: number | undefined;
   readonly requestId: string | undefined;
 
-  constructor(code: string, message: string, details: { status?: number; requestId?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, details: { operation: string; status?: number | undefined; requestId?: string | undefined; cause?: unknown }) {
     super(message, { cause: details.cause });
     this.name = 'TablestoreError';
     this.code = code;
+    this.operation = details.operation;
     this.status = details.status;
     this.requestId = details.requestId;
   }
 }
 
-export interface IndexedField {
-  fieldName: string;
-  /** `TableStore.FieldType`. */
-  fieldType: number;
+/**
+ * Which failures a retry may fix, from the SDK's `lib/retry/retry_util.js` (5.6.5) and the error-code
+ * reference (https://www.alibabacloud.com/help/en/tablestore/developer-reference/error-codes).
+ * Throttling: the server is busy or a quota ran out; retried, with the longer wait, for every call.
+ */
+const THROTTLING = new Set(['OTSServerBusy', 'OTSNotEnoughCapacityUnit', 'OTSOperationThrottled']);
+/** Retried for every call: a row being written by another request (409), a table or partition still loading. */
+const TRANSIENT = new Set(['OTSRowOperationConflict', 'OTSTableNotReady', 'OTSPartitionUnavailable']);
+/**
+ * Retried for reads only, as the SDK does: a write that timed out inside Tablestore, or whose answer
+ * was lost, may have been applied.
+ */
+const TRANSIENT_FOR_READS = new Set(['OTSTimeout', 'OTSInternalServerError', 'OTSServerUnavailable']);
+const READS = new Set(['GetRow', 'BatchGetRow']);
+
+/**
+ * The SDK's retry delays (`lib/retry/default_retry_policy.js`: 500 ms after throttling, 200 ms after
+ * anything else, doubling each time) with 4 attempts at most where the SDK allows 20: a callback has
+ * 5 s, and a throttled table should not get more calls from us than from the SDK's other users.
+ */
+export const TABLESTORE_RETRIES: RetryPolicy = { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500 };
+
+const DEFAULT_LIMITS: ExchangeLimits = { connectMs: 1_000, firstByteMs: 5_000, totalMs: 10_000, maxBodyBytes: 8 * 1024 * 1024 };
+
+export interface TablestoreClientOptions {
+  /** `https://<instance>.<region>.ots.aliyuncs.com`; the path, if any, is ignored as the SDK ignores it. */
+  endpoint: string;
+  instance: string;
+  /** Asked on every request: Function Compute rotates the role's STS credentials. */
+  credentials: () => AliyunCredentials;
+  limits?: Partial<ExchangeLimits>;
+  /** For tests: the retry strategy's clock, randomness and waits. */
+  retry?: Pick<RetryStrategyOptions, 'random' | 'now' | 'sleep'>;
+  /** For tests: our clock, before any correction from Tablestore's answers. */
+  now?: () => number;
 }
 
-export interface StoredRow {
-  primaryKey: Row;
-  columns: Row;
+export interface CallOptions {
+  /** Aborting stops the call, and any wait to retry it, at once. */
+  signal?: AbortSignal | undefined;
+  /** Epoch ms past which no retry wait ends. */
+  deadline?: number | undefined;
 }
 
-export interface TablestoreClient {
-  /** The primary key schema; fails with `OTSObjectNotExist` when there is no such table. */
-  describeTable(tableName: string, call?: CallOptions): Promise<{ primaryKey: Array<{ name: string; type: number }> }>;
-  createTable(params: TableStore.CreateTableParams, call?: CallOptions): Promise<void>;
-  listSearchIndexes(tableName: string, call?: CallOptions): Promise<string[]>;
-  createSearchIndex(params: TableStore.CreateSearchIndexParams, call?: CallOptions): Promise<void>;
-  /** The name and type of each of the index's fields. */
-  describeSearchIndex(tableName: string, indexName: string, call?: CallOptions): Promise<IndexedField[]>;
-  putRow(params: { tableName: string; primaryKey: Row; columns: Row; condition: TableStore.Condition }, call?: CallOptions): Promise<void>;
-  getRow(params: { tableName: string; primaryKey: Row }, call?: CallOptions): Promise<StoredRow | undefined>;
-  search(params: TableStore.SearchParams, call?: CallOptions): Promise<{ rows: StoredRow[]; nextToken: Buffer | undefined }>;
-}
+/** Tablestore refuses a request signed with a time more than 15 minutes from its own (error-code reference, OTSAuthFailed). */
+const CLOCK_SKEW_REFUSAL = /^Mismatch between system time and x-ots-date/;
 
-/** The clients of one endpoint and instance, sharing one keep-alive agent. */
-export interface TablestoreClients {
-  /** The client for these credentials: the last one built while they stay the same, a new one when they change. */
-  clientFor(credentials: AliyunCredentials): TablestoreClient;
-  /** Close the pooled connections. */
-  close(): void;
-}
+export class TablestoreClient {
+  readonly #origin: URL;
+  readonly #instance: string;
+  readonly #credentials: () => AliyunCredentials;
+  readonly #limits: ExchangeLimits;
+  readonly #agents = new KeepAliveAgents();
+  readonly #clock: ServiceClock;
+  readonly #retries: RetryStrategy;
 
-export function tablestoreClients(endpoint: string, instance: string): TablestoreClients {
-  const agent = new URL(endpoint).protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  let current: { credentials: AliyunCredentials; client: TablestoreClient } | undefined;
-  return {
-    clientFor(credentials) {
-      if (!current || !sameCredentials(current.credentials, credentials)) {
-        current = { credentials: { ...credentials }, client: createClient(endpoint, instance, credentials, agent) };
-      }
-      return current.client;
-    },
-    close() {
-      agent.destroy();
-    },
-  };
-}
+  constructor(options: TablestoreClientOptions) {
+    const url = new URL(options.endpoint);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the Tablestore endpoint ${options.endpoint} is not an http(s) URL`);
+    this.#origin = new URL(url.origin);
+    this.#instance = options.instance;
+    this.#credentials = options.credentials;
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#clock = new ServiceClock(options.now);
+    this.#retries = new RetryStrategy({ policy: TABLESTORE_RETRIES, classify: retryable, ...options.retry });
+  }
 
-function sameCredentials(a: AliyunCredentials, b: AliyunCredentials): boolean {
-  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
-}
+  /** Write the whole row under `condition`; a refused condition is `OTSConditionCheckFail`. */
+  async putRow(params: { tableName: string; primaryKey: Cells; columns: Cells; condition: Condition }, call: CallOptions = {}): Promise<void> {
+    const body = encodePutRowRequest(params.tableName, encodeRow(params.primaryKey, params.columns), params.condition);
+    await this.#retries.run(() => this.#send('PutRow', body, call.signal), call);
+  }
 
-function createClient(endpoint: string, instance: string, credentials: AliyunCredentials, agent: HttpAgent): TablestoreClient {
-  const sdk = new TableStore.Client({
-    accessKeyId: credentials.accessKeyId,
-    secretAccessKey: credentials.accessKeySecret,
-    ...(credentials.securityToken ? { stsToken: credentials.securityToken } : {}),
-    endpoint,
-    instancename: instance,
-    // The caller retries within its deadline; the SDK's own policy would retry up to 20 times with
-    // waits of up to 3 s. The SDK copies this into its process-wide policy on every request.
-    maxRetries: 0,
-    httpOptions: { agent },
-  });
-  // The SDK parses error bodies with an XML parser it does not ship (`lib/client.js` extractError),
-  // so every Tablestore error arrives as its bare HTTP status. Tablestore answers errors with the
-  // protobuf `Error { code, message }`; decode it with the SDK's own compiled protocol.
-  sdk.extractError = (response) => {
-    response.error = errorFromResponse(response.httpResponse);
-  };
+  /** The newest version of the row's cells (those named, or all), or undefined when there is no such row. */
+  async getRow(params: { tableName: string; primaryKey: Cells; columnsToGet?: readonly string[] }, call: CallOptions = {}): Promise<PlainRow | undefined> {
+    const body = encodeGetRowRequest(params.tableName, encodeRow(params.primaryKey), params.columnsToGet);
+    const answer = await this.#retries.run(() => this.#send('GetRow', body, call.signal), call);
+    const row = decoding('GetRow', () => decodeGetRowResponse(answer));
+    return row.length === 0 ? undefined : decoding('GetRow', () => decodeRow(row));
+  }
 
-  return {
-    async describeTable(tableName, call) {
-      const data = (await send(call, (done) => sdk.describeTable({ tableName }, done))) as DescribeTableData;
-      return { primaryKey: data.tableMeta.primaryKey.map(({ name, type }) => ({ name, type })) };
-    },
-    async createTable(params, call) {
-      await send(call, (done) => sdk.createTable(params, done));
-    },
-    async listSearchIndexes(tableName, call) {
-      const data = (await send(call, (done) => sdk.listSearchIndex({ tableName }, done))) as { indices: Array<{ indexName: string }> };
-      return data.indices.map((index) => index.indexName);
-    },
-    async createSearchIndex(params, call) {
-      await send(call, (done) => sdk.createSearchIndex(params, done));
-    },
-    async describeSearchIndex(tableName, indexName, call) {
-      const data = (await send(call, (done) => sdk.describeSearchIndex({ tableName, indexName }, done))) as { schema: { fieldSchemas: IndexedField[] } };
-      return data.schema.fieldSchemas.map(({ fieldName, fieldType }) => ({ fieldName, fieldType }));
-    },
-    async putRow({ tableName, primaryKey, columns, condition }, call) {
-      await send(call, (done) => sdk.putRow({ tableName, primaryKey: toColumns(primaryKey), attributeColumns: toColumns(columns), condition }, done));
-    },
-    async getRow({ tableName, primaryKey }, call) {
-      const data = (await send(call, (done) => sdk.getRow({ tableName, primaryKey: toColumns(primaryKey), maxVersions: 1 }, done))) as { row: SdkRow };
-      // The SDK decodes "no such row" (an empty row) as `{}`.
-      return data.row.primaryKey ? fromSdkRow(data.row) : undefined;
-    },
-    async search(params, call) {
-      const data = (await send(call, (done) => sdk.search(params, done))) as { rows: SdkRow[]; nextToken?: Uint8Array };
-      const token = data.nextToken && data.nextToken.length > 0 ? Buffer.from(data.nextToken) : undefined;
-      return { rows: data.rows.map(fromSdkRow), nextToken: token };
-    },
-  };
-}
+  /**
+   * Rows of one table by primary key (at most 100, none twice, as Tablestore requires), in the order
+   * asked for, undefined where there is none. Rows Tablestore fails one by one with a retryable code
+   * are asked for again, alone, within the same attempt limit; a row failed for good fails the call.
+   */
+  async batchGetRow(params: { tableName: string; primaryKeys: readonly Cells[]; columnsToGet?: readonly string[] }, call: CallOptions = {}): Promise<(PlainRow | undefined)[]> {
+    const { tableName, columnsToGet } = params;
+    const keys = params.primaryKeys.map((key) => encodeRow(key));
+    const rows: (PlainRow | undefined)[] = keys.map(() => undefined);
+    let pending = keys.map((_, index) => index);
+    await this.#retries.run(async () => {
+      const answer = await this.#send('BatchGetRow', encodeBatchGetRowRequest(tableName, pending.map((index) => keys[index]!), columnsToGet), call.signal);
+      const decoded = decoding('BatchGetRow', () => decodeBatchGetRowResponse(answer, tableName));
+      if (decoded.length !== pending.length) throw invalidAnswer('BatchGetRow', `${decoded.length} rows came back for ${pending.length}`);
+      const failed: { index: number; error: TablestoreError }[] = [];
+      decoded.forEach((row, at) => {
+        const index = pending[at]!;
+        if (row.ok) rows[index] = row.row.length === 0 ? undefined : decoding('BatchGetRow', () => decodeRow(row.row));
+        else failed.push({ index, error: new TablestoreError(row.error.code, row.error.message, { operation: 'BatchGetRow' }) });
+      });
+      pending = failed.map(({ index }) => index);
+      // A row failed for good ends the call; otherwise the retry strategy asks again for the failed rows.
+      const failure = failed.find(({ error }) => retryable(error) === undefined) ?? failed[0];
+      if (failure) throw failure.error;
+    }, call);
+    return rows;
+  }
 
-interface DescribeTableData {
-  tableMeta: { primaryKey: Array<{ name: string; type: number }> };
-}
+  /** Close the kept-alive connections. */
+  close(): void {
+    this.#agents.destroy();
+  }
 
-/** A row as the SDK's PlainBuffer decoder returns it (`lib/protocol/plain_buffer_coded_stream.js`). */
-interface SdkRow {
-  primaryKey?: Array<{ name: string; value: CellValue }>;
-  attributes?: Array<{ columnName: string; columnValue: CellValue }>;
-}
-
-function fromSdkRow(row: SdkRow): StoredRow {
-  const primaryKey: Row = {};
-  for (const { name, value } of row.primaryKey ?? []) primaryKey[name] = value;
-  const columns: Row = {};
-  for (const { columnName, columnValue } of row.attributes ?? []) columns[columnName] = columnValue;
-  return { primaryKey, columns };
-}
-
-function toColumns(row: Row): TableStore.Columns {
-  return Object.entries(row).map(([name, value]) => ({ [name]: value }));
-}
-
-function errorFromResponse(response: TableStore.SdkResponse['httpResponse']): TablestoreError {
-  const status = response.statusCode;
-  const requestId = response.headers['x-ots-requestid'] ?? response.headers['x-ots-request-id'];
-  const details = requestId === undefined ? { status } : { status, requestId };
-  try {
-    const error = protos.main.proto.Error.decode(response.body);
-    return new TablestoreError(error.code, error.message || error.code, details);
-  } catch {
-    // Not a Tablestore answer (a proxy's error page, an empty body): the status is all there is.
-    return new TablestoreError(`HTTP${status}`, `Tablestore answered HTTP ${status} without an error body`, details);
+  /** One signed request and its answer's body; any status but 200 becomes a TablestoreError. */
+  async #send(operation: string, body: Buffer, signal: AbortSignal | undefined): Promise<Buffer> {
+    const sentAt = this.#clock.localNow();
+    const headers = signedHeaders({ operation, body, instance: this.#instance, credentials: this.#credentials(), date: this.#clock.now() });
+    let answer;
+    try {
+      answer = await exchange(this.#origin, { method: 'POST', path: `/${operation}`, headers, body, signal }, this.#limits, this.#agents.for(this.#origin));
+    } catch (error) {
+      if (!(error instanceof ExchangeFailure)) throw error;
+      throw new TablestoreError(error.code, `Tablestore ${operation}: ${error.message}`, { operation, status: error.answer?.status, cause: error });
+    }
+    const clockMoved = this.#clock.observe(serviceDate(answer.headers), sentAt);
+    if (answer.status === 200) return answer.body;
+    const requestId = header(answer.headers, 'x-ots-requestid') ?? header(answer.headers, 'x-ots-request-id');
+    const refusal = decodeError(answer.body);
+    if (!refusal) {
+      throw new TablestoreError(`HTTP${answer.status}`, `Tablestore ${operation} answered HTTP ${answer.status} without a Tablestore error`, { operation, status: answer.status, requestId });
+    }
+    const error = new TablestoreError(refusal.code, refusal.message || refusal.code, { operation, status: answer.status, requestId });
+    if (clockMoved && refusal.code === 'OTSAuthFailed' && CLOCK_SKEW_REFUSAL.test(refusal.message)) clockCorrected.add(error);
+    throw error;
   }
 }
 
-/**
- * Run one SDK call. The SDK takes no AbortSignal, so the call races the signal: on abort the promise
- * rejects at once with the signal's reason and the HTTP request, if already sent, is destroyed. A
- * write the server received before that may still be applied, as with any timed-out request.
- */
-function send(call: CallOptions | undefined, start: (done: TableStore.Callback) => TableStore.SdkRequest): Promise<unknown> {
-  const signal = call?.signal;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    let request: TableStore.SdkRequest | undefined;
-    const onAbort = () => {
-      request?.httpRequest.stream?.destroy();
-      reject(signal?.reason);
-    };
-    const settle = (error: unknown, data?: unknown) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (error) reject(asTablestoreError(error));
-      else resolve(data);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      request = start(settle);
-    } catch (error) {
-      settle(error);
-    }
-  });
+/** Refusals for a signing time that our clock, corrected from the same answer since, got wrong: worth one more attempt. */
+const clockCorrected = new WeakSet<TablestoreError>();
+
+/** An answer our decoders cannot read: a broken or foreign answer, final. */
+function invalidAnswer(operation: string, message: string, cause?: unknown): TablestoreError {
+  return new TablestoreError('InvalidResponse', `Tablestore ${operation}: ${message}`, { operation, cause });
 }
 
-/** Connection failures and socket timeouts come from the SDK as plain errors with a string `code`. */
-function asTablestoreError(error: unknown): unknown {
-  if (error instanceof TablestoreError || !(error instanceof Error)) return error;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? new TablestoreError(code, error.message, { cause: error }) : error;
+function decoding<T>(operation: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw invalidAnswer(operation, error instanceof Error ? error.message : String(error), error);
+  }
+}
+
+/** Tablestore's time, for correcting ours: its `x-ots-date`, else the HTTP `Date`. */
+function serviceDate(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const date = header(headers, 'x-ots-date') ?? headers.date;
+  return date === undefined ? { ...headers, date: undefined } : { ...headers, date: new Date(date).toUTCString() };
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** How the retry strategy takes a failure: throttling, transient, or final (undefined). */
+export function retryable(error: unknown): RetryableKind | undefined {
+  if (!(error instanceof TablestoreError)) return undefined;
+  const { code, message, operation } = error;
+  if (THROTTLING.has(code) || (code === 'OTSQuotaExhausted' && message === 'Too frequent table operations.')) return 'throttling';
+  if (TRANSIENT.has(code) || clockCorrected.has(error)) return 'transient';
+  const transport = error.cause instanceof ExchangeFailure ? error.cause : undefined;
+  // A request that never reached Tablestore changed nothing, whatever the call.
+  if (transport && !transport.sent) return 'transient';
+  if (!READS.has(operation)) return undefined;
+  return transport || TRANSIENT_FOR_READS.has(code) || [500, 502, 503].includes(error.status ?? 0) ? 'transient' : undefined;
+}
+
+/**
+ * A write that failed this way may still have been applied: it reached Tablestore and no answer
+ * said it was refused (a dropped or cut answer, a time limit, Tablestore's own timeout or 5xx).
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  if (!(error instanceof TablestoreError)) return false;
+  if (error.cause instanceof ExchangeFailure) return error.cause.sent;
+  return TRANSIENT_FOR_READS.has(error.code) || /^HTTP5\d\d$/.test(error.code);
 }

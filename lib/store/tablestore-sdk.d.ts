@@ -1,7 +1,8 @@
 /**
  * The part of the official `tablestore` SDK (5.6.x, plain JavaScript, no types of its own) that
- * `tablestore-client.ts` uses, typed from the SDK's source (`lib/client.js`, `lib/filter.js`,
- * `lib/search.js`, `lib/protocol/encoder.js`). Only the wrapper imports the SDK.
+ * `tablestore-sdk-client.ts` uses, typed from the SDK's source (`lib/client.js`, `lib/filter.js`,
+ * `lib/search.js`, `lib/protocol/encoder.js`). Only that wrapper imports the SDK; PutRow, GetRow and
+ * BatchGetRow are typed for the tests that hold our own client to the SDK's requests.
  */
 declare module 'tablestore' {
   import type { Agent } from 'node:http';
@@ -14,7 +15,7 @@ declare module 'tablestore' {
       toBuffer(): Buffer;
     }
 
-    type CellValue = string | Int64 | boolean | Buffer;
+    type CellValue = string | Int64 | number | boolean | Buffer;
     /** `[{ name: value }, …]`: one single-key object per column, in order. */
     type Columns = Array<Record<string, CellValue>>;
 
@@ -26,11 +27,13 @@ declare module 'tablestore' {
       instancename: string;
       /** Copied into the process-wide retry policy by every request (`lib/request.js`). */
       maxRetries: number;
-      httpOptions?: { agent?: Agent };
+      /** `timeout`: ms a socket may stay silent before the call fails with TimeoutError (`lib/http/node.js`). */
+      httpOptions?: { agent?: Agent; timeout?: number };
     }
 
     /** What `makeRequest` hands to a callback: `resp.httpResponse` as `lib/event_listeners.js` fills it. */
     interface SdkResponse {
+      request: { operation: string };
       httpResponse: { statusCode: number; headers: Record<string, string | undefined>; body: Buffer };
       error: unknown;
     }
@@ -52,7 +55,11 @@ declare module 'tablestore' {
       createSearchIndex(params: CreateSearchIndexParams, callback: Callback): SdkRequest;
       describeSearchIndex(params: { tableName: string; indexName: string }, callback: Callback): SdkRequest;
       putRow(params: { tableName: string; primaryKey: Columns; attributeColumns: Columns; condition: Condition }, callback: Callback): SdkRequest;
-      getRow(params: { tableName: string; primaryKey: Columns; maxVersions: number }, callback: Callback): SdkRequest;
+      getRow(params: { tableName: string; primaryKey: Columns; maxVersions?: number; columnsToGet?: string[] }, callback: Callback): SdkRequest;
+      batchGetRow(
+        params: { tables: Array<{ tableName: string; primaryKey: Columns[]; maxVersions?: number; columnsToGet?: string[] }> },
+        callback: Callback,
+      ): SdkRequest;
       search(params: SearchParams, callback: Callback): SdkRequest;
     }
 
@@ -79,17 +86,30 @@ declare module 'tablestore' {
 
     type Query =
       | { queryType: 3; query: { fieldName: string; term: string } }
+      | { queryType: 4; query: { fieldName: string; rangeFrom?: string; includeLower?: boolean; rangeTo?: string; includeUpper?: boolean } }
       | { queryType: 5; query: { fieldName: string; prefix: string } }
       | { queryType: 15; query: { fieldName: string; terms: string[] } }
       | { queryType: 6; query: { filterQueries: Query[] } };
 
     type Sorter = { fieldSort: { fieldName: string; order: number } } | { primaryKeySort: { order: number } };
 
+    /** A GroupByFilter (`lib/protocol/encoder.js` _constructGroupByParam): one group per filter, in order. */
+    interface GroupBy {
+      name: string;
+      type: 3;
+      body: { filters: Query[] };
+    }
+
     interface SearchParams {
       tableName: string;
       indexName: string;
-      searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean };
-      columnToGet: { returnType: 2; returnNames: string[] };
+      searchQuery: { offset?: number; limit: number; query: Query; sort?: { sorters: Sorter[] }; token?: Buffer; getTotalCount: boolean; groupBys?: { groupBys: GroupBy[] } };
+      columnToGet: { returnType: 2; returnNames: string[] } | { returnType: 3 };
+    }
+
+    /** A Search answer's groups as `lib/protocol/decoder.js` _parseGroupBys decodes them; counts are int64. */
+    interface GroupBysResult {
+      groupByResults: Array<{ name: string; type: number; groupByResult: { items: Array<{ rowCount: number | Int64 }> } }>;
     }
 
     class Condition {
@@ -102,18 +122,13 @@ declare module 'tablestore' {
 
     const RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };
     const ComparatorType: { EQUAL: 1; NOT_EQUAL: 2; GREATER_THAN: 3; GREATER_EQUAL: 4; LESS_THAN: 5; LESS_EQUAL: 6 };
-    const QueryType: { TERM_QUERY: 3; PREFIX_QUERY: 5; BOOL_QUERY: 6; TERMS_QUERY: 15 };
+    const QueryType: { TERM_QUERY: 3; RANGE_QUERY: 4; PREFIX_QUERY: 5; BOOL_QUERY: 6; TERMS_QUERY: 15 };
+    const GroupByType: { GROUP_BY_FILTER: 3 };
     const FieldType: { LONG: 1; KEYWORD: 4 };
     const SortOrder: { SORT_ORDER_ASC: 0; SORT_ORDER_DESC: 1 };
-    const ColumnReturnType: { RETURN_SPECIFIED: 2 };
+    const ColumnReturnType: { RETURN_SPECIFIED: 2; RETURN_NONE: 3 };
     const Long: { fromNumber(value: number): Int64; fromString(value: string): Int64 };
   }
 
   export default TableStore;
-}
-
-/** The SDK's compiled protocol buffers: the wrapper decodes Tablestore's error body with them. */
-declare module 'tablestore/lib/protocol/tablestore_compiled_proto.js' {
-  const protos: { main: { proto: { Error: { decode(bytes: Uint8Array): { code: string; message?: string } } } } };
-  export default protos;
 }

@@ -1,72 +1,41 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
-import { checkListQuery } from './list-query.js';
-import { TransientStoreError, type Binding, type CreateOutcome, type InitOptions, type ListQuery, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { withPeers } from '../peer-package.js';
+import { GET_MANY_LIMIT, TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
-import { TableStore, TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from './tablestore-client.js';
-import {
-  LIST_INDEX,
-  LIST_INDEX_FIELDS,
-  LISTED_COLUMNS,
-  bindingColumns,
-  bindingRowId,
-  boundValue,
-  fieldsNotInIndex,
-  isBindingRowId,
-  listingFilters,
-  recordFromColumns,
-  uploadColumns,
-  uploadFromColumns,
-} from './tablestore-layout.js';
-
+import { Comparator, RowExistence, TablestoreClient, TablestoreError, mayHaveBeenApplied, retryable, type Cells, type Condition } from './tablestore-client.js';
+import { bindingColumns, bindingRowId, boundValue, isBindingRowId, uploadColumns, uploadFromColumns } from './tablestore-layout.js';
+import type { TablestoreSdkClients } from './tablestore-sdk-client.js';
 
 /**
- * `tablestore:<instance>/<table>` — Alibaba Cloud Tablestore through the official SDK. The table's
- * rows are described in `tablestore-layout.ts`. Every write is one conditional PutRow; a refused
- * one is followed by one GetRow that returns what is there. Listing uses the search index
- * `LIST_INDEX` (schema in `LIST_INDEX_FIELDS`); a search index is eventually consistent, so a record
- * shows in listings shortly after it is written, not at once.
+ * `tablestore:<instance>/<table>`: Alibaba Cloud Tablestore. The table's rows are described in
+ * `tablestore-layout.ts`. Records and bindings are written and read by our own client
+ * (`tablestore-client.ts`: PutRow, GetRow, BatchGetRow); creating the table and listing through its
+ * search index go through the official SDK (`tablestore-admin.ts`), loaded only when `init` or `list`
+ * is called, which only the CLI and the local server do.
+ *
+ * Every write relies on documented conditions only. A new record or binding is one PutRow that
+ * expects no row; a refused one is followed by one GetRow that returns what is there. Only a
+ * callback finding a listing's or an event's record writes again: a PutRow that expects the row and
+ * its `source` not to be `callback`, a column condition over a row that exists.
  */
 
-const { RowExistenceExpectation, ComparatorType, SortOrder } = TableStore;
+/** Any record, and a binding, goes in only where there is nothing. */
+const WHERE_NOTHING_IS: Condition = { rowExistence: RowExistence.EXPECT_NOT_EXIST };
+/** A callback's record replaces the row there as long as that row is not a callback's. */
+const OVER_ANOTHER_SOURCE: Condition = {
+  rowExistence: RowExistence.EXPECT_EXIST,
+  column: { column: 'source', comparator: Comparator.NOT_EQUAL, value: 'callback', passIfMissing: false, latestVersionOnly: true },
+};
 
 /**
- * A callback's record goes in unless a callback's is there. Under IGNORE an absent row is checked
- * too, with every column missing: passIfMissing lets it through, as it does a row without `source`;
- * a listing's or an event's row passes `!=` and PutRow replaces it whole.
+ * Writes one call makes, each read back when refused: a callback replacing a listing's record needs
+ * two; more only while the row changes under it (deleted between a refused write and the read back).
  */
-const UNLESS_A_CALLBACK_IS_THERE = new TableStore.Condition(
-  RowExistenceExpectation.IGNORE,
-  new TableStore.SingleColumnCondition('source', 'callback', ComparatorType.NOT_EQUAL, true, true),
-);
-/** Any other record, and a binding, goes in only where there is nothing. */
-const UNLESS_ANYTHING_IS_THERE = new TableStore.Condition(RowExistenceExpectation.EXPECT_NOT_EXIST, null);
+const WRITE_ROUNDS = 4;
 
 /** `init` waits at most 1 + 2 + … + 9 = 45 × INIT_RETRY_MS for a new table to load. */
 const INIT_ATTEMPTS = 10;
 const INIT_RETRY_MS = 300;
-
-/** Search returns at most 100 rows a page. */
-const PAGE_SIZE = 100;
-
-const NEWEST_FIRST: TableStore.Sorter[] = [
-  { fieldSort: { fieldName: 'receivedAt', order: SortOrder.SORT_ORDER_DESC } },
-  { primaryKeySort: { order: SortOrder.SORT_ORDER_DESC } },
-];
-
-/** Codes a retry can fix: throttling, a busy or briefly unavailable partition, timeouts, no connection. */
-const TRANSIENT_CODES = new Set([
-  'OTSServerBusy',
-  'OTSNotEnoughCapacityUnit',
-  'OTSOperationThrottled',
-  'OTSPartitionUnavailable',
-  'OTSServerUnavailable',
-  'OTSTimeout',
-  'OTSInternalServerError',
-  'OTSTableNotReady',
-  'OTSRowOperationConflict',
-  'NetworkingError',
-  'TimeoutError',
-]);
 
 export interface TablestoreStoreOptions {
   /** Per-call credentials, e.g. Function Compute's STS credentials; the environment's when absent or undefined. */
@@ -80,175 +49,162 @@ export async function openTablestoreStore(instance: string, table: string, optio
   if (!endpoint) throw new Error('the Tablestore store needs an endpoint: set TABLESTORE_ENDPOINT');
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(table)) throw new Error(`"${table}" is not a Tablestore table name`);
   const provided = options.aliyunCredentials;
-  const credentials = () => provided?.() ?? aliyunCredentialsFromEnv();
-  return new TablestoreStore(instance, table, tablestoreClients(endpoint, instance), credentials);
+  return new TablestoreStore(endpoint, instance, table, () => provided?.() ?? aliyunCredentialsFromEnv());
 }
+
+/** The SDK side, loaded on first use by `init` and `list`. */
+const loadAdmin = () => withPeers(['tablestore'], 'creating or listing a tablestore: table', () => import('./tablestore-admin.js'));
 
 class TablestoreStore implements UploadStore {
   readonly description: string;
+  readonly #endpoint: string;
+  readonly #instance: string;
   readonly #table: string;
-  readonly #clients: TablestoreClients;
   readonly #credentials: () => AliyunCredentials | undefined;
+  readonly #client: TablestoreClient;
+  #sdk: TablestoreSdkClients | undefined;
 
-  constructor(instance: string, table: string, clients: TablestoreClients, credentials: () => AliyunCredentials | undefined) {
+  constructor(endpoint: string, instance: string, table: string, credentials: () => AliyunCredentials | undefined) {
     this.description = `tablestore:${instance}/${table}`;
+    this.#endpoint = endpoint;
+    this.#instance = instance;
     this.#table = table;
-    this.#clients = clients;
     this.#credentials = credentials;
+    this.#client = new TablestoreClient({ endpoint, instance, credentials: () => this.#signingCredentials() });
   }
 
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     const { id, source } = upload.record;
     if (isBindingRowId(id)) throw new Error(`"${id}" is not an upload id: it names a ticket binding's row`);
-    const condition = source === 'callback' ? UNLESS_A_CALLBACK_IS_THERE : UNLESS_ANYTHING_IS_THERE;
-    const existing = await this.#putUnless(id, uploadColumns(upload), condition, options);
-    return existing ? { created: false, existing: uploadFromColumns(id, existing) } : { created: true };
+    const columns = uploadColumns(upload);
+    let condition = WHERE_NOTHING_IS;
+    for (let round = 0; round < WRITE_ROUNDS; round++) {
+      const existing = await this.#putOrRead(id, columns, condition, options);
+      if (existing === undefined) return { created: true };
+      if (existing === 'gone') {
+        condition = WHERE_NOTHING_IS;
+        continue;
+      }
+      const stored = uploadFromColumns(id, existing);
+      if (!(source === 'callback' && stored.record.source !== 'callback')) return { created: false, existing: stored };
+      condition = OVER_ANOTHER_SOURCE;
+    }
+    throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
     if (isBindingRowId(id)) return undefined;
-    const row = await this.#run((client) => client.getRow({ tableName: this.#table, primaryKey: { id } }, options));
+    const row = await this.#client.getRow({ tableName: this.#table, primaryKey: { id } }, options);
     return row && uploadFromColumns(id, row.columns);
+  }
+
+  /** One BatchGetRow for every id asked for (bindings aside), each once, as Tablestore requires. */
+  async getMany(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
+    if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+    const wanted = [...new Set(ids)].filter((id) => !isBindingRowId(id));
+    const found = new Map<string, StoredUpload>();
+    if (wanted.length === 0) return found;
+    const rows = await this.#client.batchGetRow({ tableName: this.#table, primaryKeys: wanted.map((id) => ({ id })) }, options);
+    rows.forEach((row, index) => {
+      const id = wanted[index]!;
+      if (row) found.set(id, uploadFromColumns(id, row.columns));
+    });
+    return found;
   }
 
   async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
     const id = bindingRowId(binding.key);
-    const existing = await this.#putUnless(id, bindingColumns(binding), UNLESS_ANYTHING_IS_THERE, options);
-    return existing ? boundValue(id, existing) : binding.value;
+    for (let round = 0; round < WRITE_ROUNDS; round++) {
+      const existing = await this.#putOrRead(id, bindingColumns(binding), WHERE_NOTHING_IS, options);
+      if (existing === undefined) return binding.value;
+      if (existing !== 'gone') return boundValue(id, existing);
+    }
+    throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
+  }
+
+  async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
+    checkCheckpoint(name);
+    const row = await this.#client.getRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) } }, options);
+    const value = row?.columns.checkpoint;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** One PutRow whatever is there: the last checkpoint put wins. */
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
+    checkCheckpoint(name, value);
+    await this.#client.putRow({ tableName: this.#table, primaryKey: { id: checkpointRowId(name) }, columns: { checkpoint: value }, condition: { rowExistence: RowExistence.IGNORE } }, options);
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
-    checkListQuery(query);
-    const filters = listingFilters(query);
-    const wanted = query.limit ?? Number.POSITIVE_INFINITY;
-    const records: UploadRecord[] = [];
-    let token: Buffer | undefined;
-    do {
-      const searchQuery = {
-        limit: Math.min(PAGE_SIZE, wanted - records.length),
-        query: { queryType: TableStore.QueryType.BOOL_QUERY, query: { filterQueries: filters } },
-        getTotalCount: false,
-        // The token carries the sort of the first page; Tablestore takes one or the other.
-        ...(token ? { token } : { sort: { sorters: NEWEST_FIRST } }),
-      };
-      const columnToGet = { returnType: TableStore.ColumnReturnType.RETURN_SPECIFIED, returnNames: LISTED_COLUMNS };
-      const page = await this.#run((client) => client.search({ tableName: this.#table, indexName: LIST_INDEX, searchQuery, columnToGet }, options));
-      for (const row of page.rows) records.push(recordFromColumns(String(row.primaryKey.id), row.columns));
-      token = page.nextToken;
-    } while (token && records.length < wanted);
-    return records;
+    const admin = await loadAdmin();
+    return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
+  }
+
+  /** One search-index aggregation a period, through the SDK (`tablestore-admin.ts`). */
+  async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
+    const admin = await loadAdmin();
+    return admin.countByPeriod(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
   }
 
   /**
-   * Create the table, then its search index, when missing, and check that an existing index has
-   * every field listing needs. A new table takes a few seconds to load, so transient refusals
-   * (OTSTableNotReady, throttling) are retried for a while: this runs from the CLI or a deploy step,
-   * never within a callback's deadline.
+   * Create the table, then its search index, when missing. A new table takes a few seconds to load,
+   * so refusals a retry can fix (OTSTableNotReady, throttling) are retried for a while: this runs
+   * from the CLI or a deploy step, never within a callback's deadline.
    */
   async init(options: InitOptions = {}): Promise<void> {
     const report = options.report ?? (() => {});
+    const admin = await loadAdmin();
+    const client = this.#sdkClient(admin.tablestoreSdkClients);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#run(async (client) => {
-          await this.#createTableIfMissing(client, report);
-          await this.#createIndexIfMissing(client, report);
-        });
+        return await admin.createTableAndIndex(client, this.#table, report);
       } catch (error) {
-        if (!(error instanceof TransientStoreError) || attempt >= INIT_ATTEMPTS) throw error;
+        if (retryable(error) === undefined || attempt >= INIT_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS * attempt));
       }
     }
   }
 
   async close(): Promise<void> {
-    this.#clients.close();
+    this.#client.close();
+    this.#sdk?.close();
   }
 
-  async #createTableIfMissing(client: TablestoreClient, report: (line: string) => void): Promise<void> {
+  /**
+   * One conditional PutRow of `columns` under `id`: undefined when written. When refused, or when it
+   * failed in a way that may have written it, the columns of the row that is there, read with one
+   * GetRow ('gone' when there is none, and the caller writes again).
+   */
+  async #putOrRead(id: string, columns: Cells, condition: Condition, options?: StoreCallOptions): Promise<Cells | 'gone' | undefined> {
     try {
-      const { primaryKey } = await client.describeTable(this.#table);
-      const [first, ...more] = primaryKey;
-      if (first?.name !== 'id' || first.type !== PRIMARY_KEY_STRING || more.length > 0) {
-        throw new Error(`the Tablestore table ${this.#table} exists with another primary key; this store needs one STRING column named id`);
-      }
+      await this.#client.putRow({ tableName: this.#table, primaryKey: { id }, columns, condition }, options);
+      return undefined;
     } catch (error) {
-      if (!(error instanceof TablestoreError && error.code === 'OTSObjectNotExist')) throw error;
-      await ignoring(
-        'OTSObjectAlreadyExist',
-        client.createTable({
-          tableMeta: { tableName: this.#table, primaryKey: [{ name: 'id', type: 'STRING' }] },
-          reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-          tableOptions: { timeToLive: -1, maxVersions: 1 },
-        }),
-      );
-      report(`created table ${this.#table}`);
+      if (!(error instanceof TablestoreError && (error.code === 'OTSConditionCheckFail' || mayHaveBeenApplied(error)))) throw error;
     }
+    const row = await this.#client.getRow({ tableName: this.#table, primaryKey: { id } }, options);
+    return row?.columns ?? 'gone';
   }
 
-  /**
-   * Create the listing index, or check the one there: an index made by an earlier version lacks
-   * fields, and adding a field to a search index means building it again, which `init` leaves to
-   * the user rather than dropping an index on its own.
-   */
-  async #createIndexIfMissing(client: TablestoreClient, report: (line: string) => void): Promise<void> {
-    if (!(await client.listSearchIndexes(this.#table)).includes(LIST_INDEX)) {
-      await ignoring('OTSObjectAlreadyExist', client.createSearchIndex({ tableName: this.#table, indexName: LIST_INDEX, schema: { fieldSchemas: LIST_INDEX_FIELDS } }));
-      report(`created search index ${LIST_INDEX} on ${this.#table}`);
-      return;
-    }
-    const missing = fieldsNotInIndex(await client.describeSearchIndex(this.#table, LIST_INDEX));
-    if (missing.length > 0) {
-      throw new Error(
-        `the search index ${LIST_INDEX} on ${this.#table} lacks the field(s) ${missing.join(', ')} as listing needs them: it was made by an earlier version. ` +
-          'Delete that index (console or DeleteSearchIndex) and run store init again; Tablestore builds the new one from the rows in the table',
-      );
-    }
-    report(`table ${this.#table} exists with its search index ${LIST_INDEX}`);
-  }
-
-  /**
-   * One conditional PutRow of `columns` under `id`. Undefined when written; when refused, the row that
-   * is there, read with one GetRow. A row that vanished in between is a transient failure: the retry
-   * writes again.
-   */
-  async #putUnless(id: string, columns: Row, condition: TableStore.Condition, options?: StoreCallOptions): Promise<Row | undefined> {
-    return this.#run(async (client) => {
-      try {
-        await client.putRow({ tableName: this.#table, primaryKey: { id }, columns, condition }, options);
-        return undefined;
-      } catch (error) {
-        if (!(error instanceof TablestoreError && error.code === 'OTSConditionCheckFail')) throw error;
-      }
-      const row = await client.getRow({ tableName: this.#table, primaryKey: { id } }, options);
-      if (!row) throw new TransientStoreError(`the Tablestore row ${id} refused a write and was gone when read back`);
-      return row.columns;
-    });
-  }
-
-  /** Run with the client for the current credentials; throttling and timeouts become TransientStoreError. */
-  async #run<T>(work: (client: TablestoreClient) => Promise<T>): Promise<T> {
+  #signingCredentials(): AliyunCredentials {
     const credentials = this.#credentials();
     if (!credentials) {
       throw new Error('no Alibaba Cloud credentials: run on Function Compute with a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
     }
-    try {
-      return await work(this.#clients.clientFor(credentials));
-    } catch (error) {
-      if (error instanceof TablestoreError && (TRANSIENT_CODES.has(error.code) || (error.status ?? 0) >= 500)) {
-        throw new TransientStoreError(`Tablestore ${error.code}: ${error.message}`, { cause: error });
-      }
-      throw error;
-    }
+    return credentials;
+  }
+
+  #sdkClient(clients: (endpoint: string, instance: string) => TablestoreSdkClients) {
+    this.#sdk ??= clients(this.#endpoint, this.#instance);
+    return this.#sdk.clientFor(this.#signingCredentials());
   }
 }
 
-/** `PrimaryKeyType.STRING` in the protocol (`tablestore.proto`). */
-const PRIMARY_KEY_STRING = 2;
-
-async function ignoring(code: string, call: Promise<void>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof TablestoreError && error.code === code)) throw error;
-  }
+/**
+ * A checkpoint's row: `checkpoint:<name>`, apart from every upload id (bare hex, or `req:`, `sig:` or
+ * `facts:` and a value) and binding row, with one column, `checkpoint`, and no `source`, which every
+ * listing filters on, so it is never listed.
+ */
+function checkpointRowId(name: string): string {
+  return `checkpoint:${name}`;
 }

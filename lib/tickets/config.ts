@@ -1,4 +1,5 @@
 import { ConfigError, logLevelOf, wholeNumber, type Config } from '../config.js';
+import { parseDatedPrefix } from '../oss/dated-prefix.js';
 import { CallbackParamError, splitCallbackUrls } from '../protocol/callback-param.js';
 import { standardRegion } from '../protocol/post-policy-v4.js';
 import { parseTicketKeys, signingKey, type SigningKey } from './keys.js';
@@ -31,7 +32,10 @@ export interface TicketConfig {
   uploadWindowSeconds: number;
   /** The largest upload a ticket is issued for. */
   maxSize: number;
-  /** Every user's objects live under `<keyPrefix><user>/`. */
+  /**
+   * Every user's objects live under `<keyPrefix><user>/`. A dated prefix (`uploads/{yyyy}/{mm}/{dd}/`)
+   * is the folder of the time the ticket is issued (UTC): the ticket and the policy bind that folder.
+   */
   keyPrefix: string;
   /** Content types uploads may declare (`image/*` matches a family); null allows any. */
   contentTypes: readonly string[] | null;
@@ -114,8 +118,11 @@ function loadAuth(env: NodeJS.ProcessEnv): AuthConfig {
 function loadKeyPrefix(env: NodeJS.ProcessEnv): string {
   const prefix = env.OSS_TICKET_KEY_PREFIX ?? TICKET_DEFAULTS.keyPrefix;
   if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || Buffer.byteLength(prefix) > 256)) {
-    throw new ConfigError(`OSS_TICKET_KEY_PREFIX must be empty or a folder such as uploads/ (no leading /, at most 256 bytes), got ${JSON.stringify(prefix)}`);
+    throw new ConfigError(
+      `OSS_TICKET_KEY_PREFIX must be empty or a folder such as uploads/ or uploads/{yyyy}/{mm}/{dd}/ (no leading /, at most 256 bytes), got ${JSON.stringify(prefix)}`,
+    );
   }
+  attempt('OSS_TICKET_KEY_PREFIX:', () => parseDatedPrefix(prefix));
   return prefix;
 }
 

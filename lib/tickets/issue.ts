@@ -1,4 +1,5 @@
 import type { AliyunCredentials } from '../credentials.js';
+import { folderAt, parseDatedPrefix } from '../oss/dated-prefix.js';
 import { CallbackError } from '../errors.js';
 import { buildCallbackParam } from '../protocol/callback-param.js';
 import { signPostPolicyV4 } from '../protocol/post-policy-v4.js';
@@ -74,7 +75,8 @@ export interface IssueInput {
 export async function issueUpload({ subject, request, credentials, config, now, id }: IssueInput): Promise<IssuedUpload> {
   if (request.size > config.maxSize) throw new CallbackError('UploadNotAllowed', `uploads are limited to ${config.maxSize} bytes`);
   if (!allowedType(config.contentTypes, request.contentType)) throw new CallbackError('UploadNotAllowed', `${request.contentType} uploads are not allowed`);
-  const prefix = userPrefix(config.keyPrefix, subject);
+  // Under a dated prefix, the folder of the time of issue: the ticket and the policy bind that folder.
+  const prefix = userPrefix(folderAt(parseDatedPrefix(config.keyPrefix), new Date(now)), subject);
   const key = objectKey(prefix, id, request.fileName);
   if (Buffer.byteLength(key) > 1023) throw invalid('the user name and file name make an object key longer than OSS allows (1023 bytes)');
   const expires = Math.floor(now / 1000) + config.ttlSeconds;

@@ -4,6 +4,7 @@ import { aliyunCredentialsFromEnv } from '../credentials.js';
 import { CallbackError } from '../errors.js';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from '../exchange.js';
 import type { LocalRoutes } from '../exchange.js';
+import { statsAnswer } from '../stats/stats-route.js';
 import type { UploadStore } from '../store/port.js';
 import { loadTicketConfig } from './config.js';
 import { asCallbackError } from '../errors.js';
@@ -38,7 +39,8 @@ function staticFiles(webRoot: string): Map<string, CallbackResponse> {
 
 /**
  * What the local server answers beside the callback: `POST /tickets` (the ticket function),
- * `GET /records` (the signed-in user's latest uploads, for the page) and, in development, the page.
+ * `GET /records` (the signed-in user's latest uploads, for the page), `GET /stats` (every upload
+ * per hour by source, for the page's chart; to any signed-in user) and, in development, the page.
  */
 export function ticketRoutes({ tickets, store, webRoot }: TicketRoutesOptions): LocalRoutes {
   const files = webRoot ? staticFiles(webRoot) : new Map<string, CallbackResponse>();
@@ -53,9 +55,19 @@ export function ticketRoutes({ tickets, store, webRoot }: TicketRoutesOptions): 
     }
   }
 
+  async function stats(request: CallbackRequest): Promise<CallbackResponse> {
+    try {
+      await tickets.authenticate(request.headers);
+      return await statsAnswer(store, request);
+    } catch (error) {
+      return refusal(asCallbackError(error, 'counting uploads'), 'GET');
+    }
+  }
+
   return (request) => {
     if (request.rawPath === '/tickets') return tickets.handle(request);
     if (request.rawPath === '/records') return records(request);
+    if (request.rawPath === '/stats') return stats(request);
     const file = request.method === 'GET' ? files.get(request.rawPath) : undefined;
     return file && Promise.resolve(file);
   };

@@ -1,6 +1,7 @@
 /**
- * Where an upload lands: `<keyPrefix><user>/<ticket id>/<file name>`. The user's folder is what the
- * policy and the ticket bind; the ticket id keeps two uploads of `photo.jpg` apart.
+ * Where an upload lands: `<keyPrefix><user>/<ticket id>/<file name>`, the key prefix with a dated
+ * prefix's fields filled in for the time of issue. The user's folder is what the policy and the
+ * ticket bind; the ticket id keeps two uploads of `photo.jpg` apart.
  */
 
 /** The user's folder: the subject percent-encoded, so `/` or `..` in it cannot reach another folder. */

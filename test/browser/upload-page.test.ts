@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../lib/logger.js';
+import { periodStart } from '../../lib/stats/periods.js';
+import type { RecordSource } from '../../lib/store/record.js';
 import { startDevStack, type DevStack } from '../../scripts/dev-stack.js';
 import { makePng } from '../e2e/sim-support/images.js';
 import { tempDir } from '../support/temp-dir.js';
+import { fingerprintOf, storedUpload, uploadRecord } from '../support/upload-records.js';
 
 /**
  * The upload page as a user meets it, in Debian's headless Chromium driven by playwright-core: sign
@@ -19,6 +22,7 @@ import { tempDir } from '../support/temp-dir.js';
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM) || process.env.CI === 'true';
 export const SCREENSHOT = fileURLToPath(new URL('./__screenshots__/upload-page.png', import.meta.url));
+const PHONE_SCREENSHOT = fileURLToPath(new URL('./__screenshots__/records-page-phone.png', import.meta.url));
 const CREDENTIALS = { accessKeyId: 'browser-id', accessKeySecret: 'browser-secret' };
 const quiet: Logger = { log() {} };
 
@@ -59,6 +63,26 @@ describe.skipIf(!HAVE_CHROMIUM)(`the upload page in headless Chromium${HAVE_CHRO
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
+  /**
+   * Earlier uploads of the last day, at the start of each of the 22 hours before this one, so a new
+   * hour starting during the test leaves them all in the window: callbacks every hour, and two hours
+   * whose callbacks failed, recovered from OSS events and by reconcile.
+   */
+  const seeded: Record<RecordSource, number> = { callback: 0, event: 0, reconcile: 0 };
+  beforeAll(async () => {
+    const thisHour = periodStart(new Date(), 'hour').getTime();
+    let n = 0;
+    for (let hoursAgo = 1; hoursAgo <= 22; hoursAgo++) {
+      const receivedAt = new Date(thisHour - hoursAgo * 3_600_000).toISOString();
+      const sources: RecordSource[] = [...Array<RecordSource>(1 + (hoursAgo % 4)).fill('callback'), ...(hoursAgo === 5 || hoursAgo === 6 ? (['event', 'event', 'event', 'reconcile'] as const) : [])];
+      for (const source of sources) {
+        const id = `seeded-${++n}`;
+        await stack.receiver.store.create(storedUpload(uploadRecord({ id, source, receivedAt, bucket: 'browser-bucket', vars: {}, uploader: null }), fingerprintOf(id)));
+        seeded[source]++;
+      }
+    }
+  });
+
   it('signs in, uploads a file straight to OSS with progress, and lists the recorded upload', async () => {
     await page.goto(stack.pageUrl);
     await expect.poll(() => page.textContent('#status')).toBe('Sign in to upload.');
@@ -89,6 +113,53 @@ describe.skipIf(!HAVE_CHROMIUM)(`the upload page in headless Chromium${HAVE_CHRO
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(consoleErrors).toEqual([]);
+  });
+
+  /** The uploads each source's bars stand for: the bars' heights added up (run in the page, which has the DOM). */
+  const drawn = () =>
+    page.evaluate(`(() => {
+      const sum = { callback: 0, event: 0, reconcile: 0 };
+      for (const rect of document.querySelectorAll('#chart rect[data-source]')) sum[rect.dataset.source] += Number(rect.getAttribute('height'));
+      return { ...sum, hours: document.querySelectorAll('#chart rect.hour').length };
+    })()`);
+
+  it('draws every upload of the last day per hour by source above the list, with the coverage', async () => {
+    const callbacks = seeded.callback + 1; // and the upload just made
+    const total = callbacks + seeded.event + seeded.reconcile;
+    const coverage = (Math.floor((Math.round((callbacks / total) * 10_000) / 10_000) * 1000) / 10).toFixed(1);
+    await expect.poll(() => page.textContent('#coverage')).toBe(
+      `Callback coverage ${coverage}% · ${total} uploads in the last 24 hours: ${callbacks} by callback, ${seeded.event} from OSS events, ${seeded.reconcile} by reconcile`,
+    );
+    expect(await drawn()).toEqual({ callback: callbacks, event: seeded.event, reconcile: seeded.reconcile, hours: 24 });
+    // The chart stands above the list.
+    const [chart, list] = await Promise.all([page.locator('#chart').boundingBox(), page.locator('table').boundingBox()]);
+    expect(chart!.y + chart!.height).toBeLessThan(list!.y);
+    expect(await page.locator('#chart-times span').count()).toBe(4);
+
+    await page.click('.window button[data-window="week"]');
+    await expect.poll(() => page.textContent('#coverage')).toContain(`${total} uploads in the last 7 days`);
+    expect(await drawn()).toMatchObject({ hours: 168, callback: callbacks });
+    expect(await page.getAttribute('.window button[data-window="week"]', 'aria-pressed')).toBe('true');
+    await page.click('.window button[data-window="day"]');
+    await expect.poll(() => page.textContent('#coverage')).toContain('in the last 24 hours');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('fits a phone: nothing wider than the screen, the chart as wide as its box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.reload();
+      await expect.poll(() => page.textContent('#coverage')).toMatch(/^Callback coverage /);
+      const widths = (await page.evaluate(
+        "({ page: document.documentElement.scrollWidth, screen: window.innerWidth, chart: document.querySelector('#chart').getBoundingClientRect().width })",
+      )) as { page: number; screen: number; chart: number };
+      expect(widths.page).toBeLessThanOrEqual(widths.screen);
+      expect(widths.chart).toBeGreaterThan(300);
+      await page.screenshot({ path: PHONE_SCREENSHOT, fullPage: true });
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 900 });
+    }
   });
 
   it('shows another user none of alice\'s uploads', async () => {

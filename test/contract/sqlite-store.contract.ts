@@ -50,7 +50,7 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
   const freshPath = () => join(dir, `store-${++files}`, 'uploads.db');
   const input = storedUpload(uploadRecord({ id: 'a' }));
 
-  describeStoreContract(`sqlite (${driver})`, async () => openSqliteStore(freshPath()));
+  describeStoreContract(`sqlite (${driver})`, async () => openSqliteStore(freshPath()), { interruptWrites: 'one write' });
 
   describe(`SQLite store (${driver})`, () => {
     it('runs on the driver this runtime has', async () => {

@@ -1,11 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GET_MANY_LIMIT, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
+import { GET_MANY_LIMIT, countUploads, getMany, type StoredUpload, type UploadStore } from '../../lib/store/port.js';
 import type { UploadRecord } from '../../lib/store/record.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
+import { CHECKPOINT_MAX_BYTES } from '../../lib/store/port.js';
 
 export interface StoreContractOptions {
   /** Listing reads an eventually consistent index (Tablestore search): wait for it before asserting. */
   settle?: () => Promise<void>;
+  /**
+   * How a create can be cut off between its writes, so the suite can hold every store to "a failed
+   * create leaves no record, or one every listing finds". `'one write'`: the store's create is a
+   * single write (one put, one transaction), whole or nothing. Otherwise: open a second store over the
+   * storage of the store `open` made last, whose `failAt`-th write request (from 1) and every later one
+   * fails as a permission error would; `stop` ends whatever sits in between.
+   */
+  interruptWrites: 'one write' | ((failAt: number) => Promise<{ store: UploadStore; stop(): Promise<void> }>);
 }
 
 /**
@@ -13,7 +22,7 @@ export interface StoreContractOptions {
  * bindings, listing, and the answers `recordUpload` makes of them. `open` returns a store over fresh,
  * empty storage; the suite calls `init` and `close`.
  */
-export function describeStoreContract(name: string, open: () => Promise<UploadStore>, options: StoreContractOptions = {}): void {
+export function describeStoreContract(name: string, open: () => Promise<UploadStore>, options: StoreContractOptions): void {
   const settle = options.settle ?? (async () => {});
   describe(`UploadStore contract: ${name}`, () => {
     let store: UploadStore;
@@ -47,6 +56,39 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         const ids = Array.from({ length: GET_MANY_LIMIT }, (_, n) => `id-${n}`);
         expect((await getMany(store, ids)).size).toBe(0);
         await expect(getMany(store, [...ids, 'one-more'])).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('checkpoints', () => {
+      const checkpoints = () => {
+        const { getCheckpoint, putCheckpoint } = store;
+        if (!getCheckpoint || !putCheckpoint) throw new Error(`${store.description} keeps no checkpoints`);
+        return { get: getCheckpoint.bind(store), put: putCheckpoint.bind(store) };
+      };
+
+      it('keeps the last value put under a name, apart from every other name, record and binding', async () => {
+        const { get, put } = checkpoints();
+        expect(await get('reconcile:a')).toBeUndefined();
+        await put('reconcile:a', '{"after":"photos/1.jpg"}');
+        await put('reconcile:b', 'other');
+        await put('reconcile:a', '{"after":"photos/ünï ✓ 2.jpg"}');
+        expect(await get('reconcile:a')).toBe('{"after":"photos/ünï ✓ 2.jpg"}');
+        expect(await get('reconcile:b')).toBe('other');
+        const large = 'x'.repeat(CHECKPOINT_MAX_BYTES);
+        await put('reconcile:large', large);
+        expect(await get('reconcile:large')).toBe(large);
+        await settle();
+        expect(await store.list({})).toEqual([]);
+        expect(await store.get('reconcile:a')).toBeUndefined();
+        expect(await store.bind({ key: 'reconcile:a', value: 'bound', expiresAt: Date.now() + 60_000 })).toBe('bound');
+        expect(await get('reconcile:a')).toBe('{"after":"photos/ünï ✓ 2.jpg"}');
+      });
+
+      it('refuses a name or a value outside the port’s limits, storing nothing', async () => {
+        const { get, put } = checkpoints();
+        await expect(put('a name/with a slash', 'v')).rejects.toThrow(RangeError);
+        await expect(put('n', 'x'.repeat(CHECKPOINT_MAX_BYTES + 1))).rejects.toThrow(RangeError);
+        expect(await get('n')).toBeUndefined();
       });
     });
 
@@ -100,6 +142,58 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         await store.create(storedUpload(uploadRecord({ id: 'a' })));
         await store.init();
         expect((await store.get('a'))?.record.id).toBe('a');
+      });
+    });
+
+    describe('a create cut off between its writes', () => {
+      const upload = (n: number) =>
+        storedUpload(uploadRecord({ id: `cut-${n}`, bucket: 'cut', object: `cut/${n}.jpg`, uploader: `cutter-${n}`, vars: { 'x:uid': `cut-${n}`, 'x:album': 'cut' } }));
+      /** Which listings find `record`: every one that should, or none. */
+      const listingsFinding = async (record: UploadRecord) => {
+        const queries = {
+          all: {},
+          bucket: { bucket: record.bucket },
+          prefix: { bucket: record.bucket, prefix: 'cut/' },
+          uploader: { uploader: record.uploader! },
+          source: { source: record.source },
+          uid: { variable: { name: 'x:uid', value: record.vars['x:uid']! } },
+          album: { variable: { name: 'x:album', value: 'cut' } },
+        };
+        const found: Record<string, boolean> = {};
+        for (const [what, query] of Object.entries(queries)) found[what] = ids(await store.list(query)).includes(record.id);
+        return found;
+      };
+      const everywhere = (yes: boolean) => ({ all: yes, bucket: yes, prefix: yes, uploader: yes, source: yes, uid: yes, album: yes });
+
+      it('leaves no record, or one that every listing finds, and a redelivery completes it', async () => {
+        const interrupt = options.interruptWrites;
+        if (interrupt === 'one write') {
+          // Nothing to cut: the one write lands whole. Its record is at once in every listing.
+          const whole = upload(0);
+          await record(whole);
+          await settle();
+          expect(await listingsFinding(whole.record)).toEqual(everywhere(true));
+          return;
+        }
+        let interrupted = 0;
+        for (let failAt = 1; failAt <= 10; failAt++) {
+          const each = upload(failAt);
+          const faulty = await interrupt(failAt);
+          const outcome = await recordWithin(faulty.store, each).then(() => 'stored', (error: unknown) => error);
+          await faulty.store.close();
+          await faulty.stop();
+          // The create made fewer writes than failAt: there is nothing later to cut.
+          if (outcome === 'stored') break;
+          interrupted++;
+          expect(outcome).toMatchObject({ code: 'StoreUnavailable' });
+          await settle();
+          const stored = await store.get(each.record.id);
+          expect(await listingsFinding(each.record), `write ${failAt} refused`).toEqual(everywhere(stored !== undefined));
+          expect(await record(each)).toEqual({ record: each.record, replayed: stored !== undefined });
+          await settle();
+          expect(await listingsFinding(each.record), `write ${failAt} refused, then redelivered`).toEqual(everywhere(true));
+        }
+        expect(interrupted).toBeGreaterThan(0);
       });
     });
 
@@ -168,6 +262,69 @@ export function describeStoreContract(name: string, open: () => Promise<UploadSt
         await expect(store.list({ prefix: 'users/' })).rejects.toThrow(/bucket/);
         await expect(store.list({ limit: 0 })).rejects.toThrow(/limit/);
         await expect(store.list({ source: 'guess' as never })).rejects.toThrow(/source/);
+      });
+    });
+
+    describe('count', () => {
+      const hour = (h: number, minute = '00:00.000') => `2026-08-01T0${h}:${minute}Z`;
+      // Four periods of an hour: 00-01, 01-02 (nothing), 02-03, 03-04.
+      const bounds = [0, 1, 2, 3, 4].map((h) => hour(h));
+      const at = (id: string, source: UploadRecord['source'], receivedAt: string, more: Partial<UploadRecord> = {}) =>
+        storedUpload(uploadRecord({ id, source, receivedAt, ...(source === 'callback' ? {} : { vars: {}, uploader: null }), ...more }), fingerprintOf(`${id} ${source}`));
+      const none = { callback: 0, event: 0, reconcile: 0 };
+
+      beforeEach(async () => {
+        const uploads = [
+          at('c1', 'callback', hour(0)), // on a bound: the period that starts there
+          at('c2', 'callback', hour(0, '30:00.000')),
+          at('e1', 'event', hour(0, '59:59.999')),
+          at('r1', 'reconcile', hour(0, '10:00.000'), { bucket: 'docs' }),
+          at('c3', 'callback', hour(2, '15:00.000'), { object: 'users/7/a.jpg' }),
+          at('r2', 'reconcile', hour(2, '20:00.000'), { object: 'users/7/b.jpg' }),
+          // An event's record its callback replaced in the same hour, and one replaced an hour later.
+          at('e2', 'event', hour(2, '40:00.000')),
+          at('e2', 'callback', hour(2, '41:00.000')),
+          at('e3', 'event', hour(2, '50:00.000')),
+          at('e3', 'callback', hour(3, '05:00.000')),
+          at('c4', 'callback', hour(3, '59:59.999'), { bucket: 'docs' }),
+          // Outside the periods: on the last bound, and just before the first.
+          at('c5', 'callback', hour(4)),
+          at('r3', 'reconcile', '2026-07-31T23:59:59.999Z'),
+          at('c6', 'callback', hour(2, '30:00.000'), { object: 'users/7' }),
+        ];
+        for (const upload of uploads) await store.create(upload);
+        await store.bind({ key: 'ticket:count', value: 'c1', expiresAt: Date.now() + 60_000 });
+        await settle();
+      });
+
+      it('counts each period by source, a record once as the source it has now, empty periods as zeros', async () => {
+        expect(await countUploads(store, { bounds })).toEqual([
+          { callback: 2, event: 1, reconcile: 1 },
+          none,
+          { callback: 3, event: 0, reconcile: 1 },
+          { callback: 2, event: 0, reconcile: 0 },
+        ]);
+        expect(await countUploads(store, { bounds: [hour(0), hour(4)] })).toEqual([{ callback: 7, event: 1, reconcile: 2 }]);
+        expect(await countUploads(store, { bounds: ['2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z'] })).toEqual([none]);
+      });
+
+      it('counts a bucket, and a key prefix in it taken literally', async () => {
+        expect(await countUploads(store, { bounds, bucket: 'photos' })).toEqual([
+          { callback: 2, event: 1, reconcile: 0 },
+          none,
+          { callback: 3, event: 0, reconcile: 1 },
+          { callback: 1, event: 0, reconcile: 0 },
+        ]);
+        expect(await countUploads(store, { bounds, bucket: 'photos', prefix: 'users/7/' })).toEqual([none, none, { callback: 1, event: 0, reconcile: 1 }, none]);
+        expect(await countUploads(store, { bounds, bucket: 'docs' })).toEqual([{ callback: 0, event: 0, reconcile: 1 }, none, none, { callback: 1, event: 0, reconcile: 0 }]);
+        expect(await countUploads(store, { bounds, bucket: 'none' })).toEqual([none, none, none, none]);
+      });
+
+      it('refuses bounds that are not ascending instants, and a prefix without a bucket', async () => {
+        await expect(countUploads(store, { bounds: [hour(0)] })).rejects.toThrow(/two bounds/);
+        await expect(countUploads(store, { bounds: [hour(1), hour(0)] })).rejects.toThrow(/ascend/);
+        await expect(countUploads(store, { bounds: ['2026-08-01', hour(1)] })).rejects.toThrow(/toISOString/);
+        await expect(countUploads(store, { bounds, prefix: 'users/' })).rejects.toThrow(/bucket/);
       });
     });
 

@@ -8,9 +8,9 @@ import OSS from 'ali-oss';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { TABLE } from '../../lib/store/dynamodb-schema.js';
-import { tablestoreClients } from '../../lib/store/tablestore-client.js';
+import { tablestoreSdkClients } from '../../lib/store/tablestore-sdk-client.js';
 import { openTablestoreStore } from '../../lib/store/tablestore.js';
-import { LIST_INDEX } from '../../lib/store/tablestore-layout.js';
+import { LIST_INDEX } from '../../lib/store/tablestore-admin.js';
 import { uploadId } from '../../lib/store/upload-id.js';
 import { bundleFunction } from '../../scripts/functions-bundle.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
@@ -164,14 +164,9 @@ describe('local invoke, as the README gives it', () => {
 describe('serverless.yml, packaged by osls offline', () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it('dev stage: the callback bundle and its store chunks, the dev key trusted, the store table and least privilege', async () => {
+  it('dev stage: the callback bundle in one file, the dev key trusted, the store table and least privilege', async () => {
     const { zips, files, resources } = await packaged('dev');
-    expect(files.callback.filter((file) => !file.startsWith('functions/chunks/'))).toEqual([
-      'functions/callback-lambda.js',
-      'functions/package.json',
-      'test/dev-key/trusted-keys.json',
-    ]);
-    expect(files.callback.some((file) => /^functions\/chunks\/dynamodb-.*\.js$/.test(file))).toBe(true);
+    expect(files.callback).toEqual(['functions/callback-lambda.js', 'functions/package.json', 'test/dev-key/trusted-keys.json']);
     const callbackModule = await handlerModule(zips.callback, 'functions/callback-lambda.lambda');
     expect(typeof callbackModule.lambda).toBe('function');
 
@@ -308,7 +303,7 @@ describe('s.yaml’s pre-deploy store init, run as Serverless Devs runs it (sh -
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`ready: ${callbackEnv.UPLOAD_STORE}`);
 
-    const clients = tablestoreClients(server.endpoint, instance!);
+    const clients = tablestoreSdkClients(server.endpoint, instance!);
     try {
       const tablestore = clients.clientFor(credentials);
       expect(await tablestore.describeTable(table!)).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });
@@ -348,7 +343,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     expect(resources.ReconcileLambdaFunction!.Properties).toMatchObject({ Handler: 'functions/reconcile-lambda.lambda', Role: { 'Fn::GetAtt': ['ReconcileRole', 'Arn'] } });
     const rules = Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
     expect(rules.map((rule) => [rule.Properties.ScheduleExpression, rule.Properties.Targets[0].Arn])).toEqual([['rate(1 hour)', { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] }]]);
-    expect(actionsOf(resources, 'ReconcileRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(resources, 'ReconcileRole').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   }, 120_000);
 
   /** The scheduled run's settings: the simulator's bucket, no grace (the uploads are seconds old), a read-only key. */
@@ -374,7 +369,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     const credentials = { accessKeyId: 'LTAI5tExampleInvoker', accessKeySecret: 'invoker-secret' };
     let server: TablestoreServer;
     let env: NodeJS.ProcessEnv;
-    const id = uploadId({ bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, 'unused');
+    const id = uploadId({ bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, { facts: 'unused' });
     const stored = async () => {
       const store = await openTablestoreStore('uploads', 'upload_records', { endpoint: server.endpoint, aliyunCredentials: () => credentials });
       try {
@@ -401,7 +396,7 @@ describe('the reconcile function, packaged and invoked locally', () => {
     it('npm run invoke:reconcile -- events/reconcile/fc3-oss-put-object.json records the upload; the callback sample for it then replaces that record', async () => {
       const event = await sh('npm', ['run', '--silent', 'invoke:reconcile', '--', 'events/reconcile/fc3-oss-put-object.json'], env);
       expect(event.code, event.stderr).toBe(0);
-      expect(returned(event.stdout)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', outcome: 'recorded' }]);
+      expect(returned(event.stdout)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: 'examplebucket', object: 'uploads/2024/05/cat photo.jpg', outcome: 'recorded', source: 'event' }]);
       expect(await stored()).toMatchObject({ source: 'event', reqId: '66399AA5000000003334673E' });
 
       const callback = await sh('npm', ['run', '--silent', 'invoke:fc3', '--', 'events/fc3/put-object-form.json'], { ...env, OSS_CALLBACK_TRUSTED_KEYS: join(ROOT, 'test/dev-key/trusted-keys.json') });

@@ -112,13 +112,17 @@ describe('oss-callback reconcile after the receiver was down', () => {
     const result = await runCli(reconcileArgs(`sqlite:${db}`, '--prefix', 'uploads/missed-'), { env: CREDENTIALS_ENV });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^bucket flow-bucket, keys under uploads\/missed-, last modified/);
-    expect(result.stdout).toMatch(/^listed\s+12\nalready recorded\s+12\nrecorded now\s+0\ngone\s+0\nfailed\s+0\n$/m);
+    expect(result.stdout).toMatch(/^listed\s+12\nalready recorded\s+12\nrecorded now\s+0\ngone\s+0\nfailed\s+0\n/m);
+    expect(result.stdout).toMatch(/^callback coverage 0\.0% \(0 of 12 uploads; recovered: 0 by event, 12 by reconcile\)$/m);
     expect(await records()).toHaveLength(15);
   });
 
   it('shows its progress on stderr when stderr is a terminal, and not otherwise', async () => {
     const onTerminal = await runCli(reconcileArgs('memory:', '--dry-run'), { env: CREDENTIALS_ENV, stderrIsTTY: true });
-    expect(onTerminal.stderr).toMatch(/^\r\x1b\[Klisted \d+, already recorded 0, recorded \d+, gone 0, failed 0(\r\x1b\[K.*)*\r\x1b\[Klisted 15, already recorded 0, recorded 15, gone 0, failed 0\n$/);
+    expect(onTerminal.stderr).toMatch(/^\r\x1b\[Klisted \d+, already recorded 0, recorded \d+, gone 0, failed 0, \d+ objects\/s(\r\x1b\[K.*)*\r\x1b\[Klisted 15, already recorded 0, recorded 15, gone 0, failed 0, \d+ objects\/s\n$/);
+    const json = await runCli(reconcileArgs('memory:', '--dry-run', '--json'), { env: CREDENTIALS_ENV, stderrIsTTY: true });
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toMatchObject({ listed: 15, complete: true });
     expect((await runCli(reconcileArgs('memory:', '--dry-run'), { env: CREDENTIALS_ENV })).stderr).toBe('');
   });
 

@@ -87,14 +87,14 @@ afterAll(async () => {
   await Promise.all([tablestore?.close(), dynalite?.stop()]);
 });
 
-const stored = async (key: string, etag: string) => (await receiver.store.get(uploadId({ bucket: BUCKET, object: key, etag }, 'unused')))?.record;
+const stored = async (key: string, etag: string) => (await receiver.store.get(uploadId({ bucket: BUCKET, object: key, etag }, { facts: 'unused' })))?.record;
 
 describe('the OSS trigger, from the simulator’s --notify-url to the FC handler', () => {
   it('records an upload from its event as soon as it is stored, under the upload’s request id', async () => {
     const result = await client.put('events/only.txt', Buffer.from('no callback'), { headers: { 'x-oss-meta-album': 'holiday' } } as OSS.PutObjectOptions);
     const reqId = (result.res.headers as Record<string, string>)['x-oss-request-id'];
     const etag = String((result.res.headers as Record<string, string>).etag).replace(/"/g, '');
-    expect(delivered.at(-1)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: BUCKET, object: 'events/only.txt', outcome: 'recorded' }]);
+    expect(delivered.at(-1)).toEqual([{ eventName: 'ObjectCreated:PutObject', bucket: BUCKET, object: 'events/only.txt', outcome: 'recorded', source: 'event' }]);
     expect(await stored('events/only.txt', etag)).toMatchObject({
       source: 'event',
       object: 'events/only.txt',
@@ -119,10 +119,22 @@ describe('the OSS trigger, from the simulator’s --notify-url to the FC handler
     expect(await stored('events/called.txt', answered.etag!)).toEqual(answered);
   });
 
+  it('records a key that may be URL-encoded under the spelling OSS holds, asked with HeadObject', async () => {
+    for (const [name, value] of Object.entries({ OSS_REGION: 'cn-hangzhou', OSS_ENDPOINT: sim.url, OSS_ACCESS_KEY_ID: PAIR.accessKeyId, OSS_ACCESS_KEY_SECRET: PAIR.accessKeySecret })) vi.stubEnv(name, value);
+    try {
+      const result = await client.put('events/plus+sign 100%.txt', Buffer.from('plus'));
+      const etag = String((result.res.headers as Record<string, string>).etag).replace(/"/g, '');
+      expect(delivered.at(-1)).toEqual([expect.objectContaining({ object: 'events/plus+sign 100%.txt', outcome: 'recorded', source: 'event' })]);
+      expect(await stored('events/plus+sign 100%.txt', etag)).toMatchObject({ source: 'event', object: 'events/plus+sign 100%.txt' });
+    } finally {
+      for (const name of ['OSS_REGION', 'OSS_ENDPOINT', 'OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET']) vi.stubEnv(name, undefined);
+    }
+  });
+
   it('cannot match a callback without ${etag}: its record is keyed by its reqId, beside the event’s', async () => {
     const result = await client.put('events/no-etag.txt', Buffer.from('x'), { callback: { url: `${receiver.url}/oss/callback`, body: 'bucket=${bucket}&object=${object}&reqId=${reqId}' } });
     const answered = (result.data as { record: UploadRecord }).record;
-    expect(answered.id).toBe(answered.reqId);
+    expect(answered.id).toBe(`req:${answered.reqId}`);
     expect((await receiver.store.get(answered.id))?.record.source).toBe('callback');
     const etag = String((result.res.headers as Record<string, string>).etag).replace(/"/g, '');
     expect(await stored('events/no-etag.txt', etag)).toMatchObject({ source: 'event', reqId: answered.reqId });
@@ -138,21 +150,10 @@ describe('the scheduled run', () => {
   beforeAll(coldStart);
   afterEach(coldStart);
   const window = { OSS_CALLBACK_BUCKETS: BUCKET, OSS_REGION: 'cn-hangzhou', OSS_RECONCILE_GRACE: '0s' };
+  const schedule = JSON.parse(readFileSync(join(ROOT, 'events/reconcile/lambda-schedule.json'), 'utf8')) as unknown;
 
-  it('on FC (timer trigger, the role’s STS credentials) finds every upload already recorded by its event or callback', async () => {
-    // The same bucket, checking the role's credentials, as OSS accepts any the RAM role allows.
-    const roleSim = await startSimulator({ dataDir: join(dir, 'oss'), bucket: BUCKET, credentials: ROLE });
-    for (const [name, value] of Object.entries({ ...window, OSS_ENDPOINT: roleSim.url, OSS_ACCESS_KEY_ID: '', OSS_ACCESS_KEY_SECRET: '' })) vi.stubEnv(name, value);
-    try {
-      const timer = readFileSync(join(ROOT, 'events/reconcile/fc3-timer.json'));
-      const [summary] = (await fc3(timer, { credentials: ROLE, function: { timeout: 300 } })) as ReconcileSummary[];
-      expect(summary).toMatchObject({ bucket: BUCKET, listed: 3, alreadyRecorded: 3, recorded: 0, failed: 0 });
-    } finally {
-      await roleSim.close();
-    }
-  });
-
-  it('on Lambda (EventBridge schedule, its own read-only key) records into DynamoDB what no callback recorded, once', async () => {
+  /** The Lambda function's environment with its own read-only key, recording into a fresh table as serverless.yml declares it. */
+  async function onLambdaWithDynamoDb() {
     const table = freshTableName();
     for (const [name, value] of Object.entries({
       ...window,
@@ -165,16 +166,47 @@ describe('the scheduled run', () => {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     })) vi.stubEnv(name, value);
-    // The table serverless.yml declares.
     const records = await openDynamoDbStore(table);
     await records.init();
-    const schedule = JSON.parse(readFileSync(join(ROOT, 'events/reconcile/lambda-schedule.json'), 'utf8')) as unknown;
+    return records;
+  }
+
+  it('on FC (timer trigger, the role’s STS credentials) finds every upload already recorded by its event or callback', async () => {
+    // The same bucket, checking the role's credentials, as OSS accepts any the RAM role allows.
+    const roleSim = await startSimulator({ dataDir: join(dir, 'oss'), bucket: BUCKET, credentials: ROLE });
+    for (const [name, value] of Object.entries({ ...window, OSS_ENDPOINT: roleSim.url, OSS_ACCESS_KEY_ID: '', OSS_ACCESS_KEY_SECRET: '' })) vi.stubEnv(name, value);
+    try {
+      const timer = readFileSync(join(ROOT, 'events/reconcile/fc3-timer.json'));
+      const [summary] = (await fc3(timer, { credentials: ROLE, function: { timeout: 300 } })) as ReconcileSummary[];
+      expect(summary).toMatchObject({ bucket: BUCKET, listed: 4, alreadyRecorded: 4, recorded: 0, failed: 0, uploads: { callback: 1, event: 3, total: 4 } });
+    } finally {
+      await roleSim.close();
+    }
+  });
+
+  it('on Lambda (EventBridge schedule, its own read-only key) records into DynamoDB what no callback recorded, once', async () => {
+    const records = await onLambdaWithDynamoDb();
     const [first] = await lambda(schedule, { getRemainingTimeInMillis: () => 300_000 });
-    expect(first).toMatchObject({ bucket: BUCKET, listed: 3, recorded: 3, failed: 0 });
+    expect(first).toMatchObject({ bucket: BUCKET, listed: 4, recorded: 4, failed: 0 });
     const [second] = await lambda(schedule, { getRemainingTimeInMillis: () => 300_000 });
-    expect(second).toMatchObject({ listed: 3, alreadyRecorded: 3, recorded: 0 });
-    expect((await records.list({ bucket: BUCKET, source: 'reconcile' })).map((record) => record.object).sort()).toEqual(['events/called.txt', 'events/no-etag.txt', 'events/only.txt']);
+    expect(second).toMatchObject({ listed: 4, alreadyRecorded: 4, recorded: 0 });
+    expect((await records.list({ bucket: BUCKET, source: 'reconcile' })).map((record) => record.object).sort()).toEqual([
+      'events/called.txt',
+      'events/no-etag.txt',
+      'events/only.txt',
+      'events/plus+sign 100%.txt',
+    ]);
     await records.close();
+  });
+
+  it('stops within the time the platform leaves, without failing, and the next invocation goes on from there', async () => {
+    await (await onLambdaWithDynamoDb()).close();
+    // Ten seconds left is the margin the function keeps for itself: no time to list.
+    const [cut] = await lambda(schedule, { getRemainingTimeInMillis: () => 10_000 });
+    expect(cut).toMatchObject({ bucket: BUCKET, complete: false, recorded: 0, left: { folder: '', after: null } });
+    const [next] = await lambda(schedule, { getRemainingTimeInMillis: () => 300_000 });
+    expect(next).toMatchObject({ resumed: true, complete: true, from: cut!.from, to: cut!.to, failed: 0 });
+    expect(next!.recorded).toBeGreaterThan(0);
   });
 
   it('fails the invocation, saying why, when the bucket cannot be listed, and refuses an event it does not know', async () => {

@@ -13,7 +13,8 @@ import { openSqliteStore } from '../../lib/store/sqlite.js';
 import { openTablestoreStore } from '../../lib/store/tablestore.js';
 import { uploadId } from '../../lib/store/upload-id.js';
 import { startSimulator, type Simulator } from '../../sim/simulator.js';
-import { startDynalite, freshTableName, type Dynalite } from '../support/dynalite.js';
+import { dynamoClientConfig, startDynalite, freshTableName, type Dynalite } from '../support/dynalite.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startTablestoreServer, type TablestoreServer } from '../support/tablestore-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { recordWithin, storedUpload, uploadRecord } from '../support/upload-records.js';
@@ -32,6 +33,8 @@ let sim: Simulator;
 let uploader: OSS;
 let oss: OssClient;
 let dynalite: Dynalite;
+/** In front of dynalite, counting DynamoDB's requests as AWS would bill them. */
+let dynamoProxy: FaultProxy;
 let tablestore: TablestoreServer;
 
 const etagOf = (content: string) => createHash('md5').update(content).digest('hex').toUpperCase();
@@ -41,18 +44,20 @@ beforeAll(async () => {
   uploader = new OSS({ endpoint: sim.url, cname: true, bucket: BUCKET, ...OSS_PAIR });
   oss = createOssClient({ location: ossLocation({ region: 'cn-hangzhou', endpoint: sim.url }, { region: 'r', endpoint: 'e' }), credentials: () => OSS_PAIR });
   dynalite = await startDynalite();
+  dynamoProxy = await startFaultProxy(dynalite.endpoint);
   tablestore = await startTablestoreServer({ instance: 'reconcile', credentials: [TABLESTORE_CREDENTIALS] });
 });
 
 afterAll(async () => {
   oss?.close();
+  await dynamoProxy?.stop();
   await Promise.all([sim?.close(), dynalite?.stop(), tablestore?.close()]);
 });
 
 const stores: [string, () => Promise<UploadStore>][] = [
   ['memory', async () => new MemoryStore()],
   ['sqlite', async () => openSqliteStore(join(dir, `${randomUUID()}.db`))],
-  ['dynamodb (dynalite)', async () => openDynamoDbStore(freshTableName(), { clientConfig: dynalite.clientConfig })],
+  ['dynamodb (dynalite)', async () => openDynamoDbStore(freshTableName(), { clientConfig: dynamoClientConfig(dynamoProxy.endpoint) })],
   ['tablestore (wire server)', () => openTablestoreStore('reconcile', `t${randomUUID().slice(0, 8)}`, { endpoint: tablestore.endpoint, aliyunCredentials: () => TABLESTORE_CREDENTIALS })],
 ];
 
@@ -67,12 +72,12 @@ async function upload(prefix: string, count: number): Promise<{ key: string; con
 function callbackUpload(key: string, content: string) {
   const etag = etagOf(content);
   return storedUpload(
-    uploadRecord({ id: uploadId({ bucket: BUCKET, object: key, etag }, 'unused'), bucket: BUCKET, object: key, etag, size: content.length, vars: { 'x:uid': '42' } }),
+    uploadRecord({ id: uploadId({ bucket: BUCKET, object: key, etag }, { facts: 'unused' }), bucket: BUCKET, object: key, etag, size: content.length, vars: { 'x:uid': '42' } }),
     createHash('sha256').update(`signed ${key}`).digest('hex'),
   );
 }
 
-const idOf = (key: string, content: string) => uploadId({ bucket: BUCKET, object: key, etag: etagOf(content) }, 'unused');
+const idOf = (key: string, content: string) => uploadId({ bucket: BUCKET, object: key, etag: etagOf(content) }, { facts: 'unused' });
 
 function run(store: UploadStore, prefix: string, overrides: Partial<ReconcileOptions> = {}) {
   const now = Date.now();
@@ -114,6 +119,30 @@ describe.each(stores)('reconcile through the %s store', (_, open) => {
       });
     }
     expect(await run(store, prefix)).toMatchObject({ listed: 5, alreadyRecorded: 5, recorded: 0, failed: 0 });
+  });
+
+  it('reads in batches: a second run asks the store at most once per 20 objects listed, and OSS for no HeadObject', async (test) => {
+    // Each store's batched read comes with its own change (SQLite IN, DynamoDB BatchGetItem, Tablestore BatchGetRow).
+    if (!store.getMany) test.skip();
+    const prefix = `batched-${randomUUID().slice(0, 6)}`;
+    await upload(prefix, 240);
+    expect(await run(store, prefix)).toMatchObject({ listed: 240, recorded: 240, complete: true });
+    const calls = { reads: 0, writes: 0 };
+    const counted: UploadStore = {
+      description: store.description,
+      create: store.create.bind(store),
+      get: (id, call) => (calls.reads++, store.get(id, call)),
+      getMany: (ids, call) => (calls.reads++, store.getMany!(ids, call)),
+      list: store.list.bind(store),
+      bind: store.bind.bind(store),
+      init: store.init.bind(store),
+      close: store.close.bind(store),
+    };
+    const dynamoBefore = dynamoProxy.total();
+    const second = await run(counted, prefix);
+    expect(second).toMatchObject({ listed: 240, alreadyRecorded: 240, recorded: 0, requests: { head: 0 } });
+    expect(calls.reads).toBeLessThanOrEqual(240 / 20);
+    if (store.description.startsWith('dynamodb:')) expect(dynamoProxy.total() - dynamoBefore).toBeLessThanOrEqual(240 / 20);
   });
 
   it('writes one record per upload when three reconcilers run at once', async () => {

@@ -51,10 +51,10 @@ describe('local server (node:http + SQLite)', () => {
 
     expect(sent.status).toBe(200);
     expect(Number(sent.headers['content-length'])).toBe(sent.body.length);
-    expect(answer(sent).record).toMatchObject({ id: 'E2E1', object: '猫.jpg', size: 9 });
+    expect(answer(sent).record).toMatchObject({ id: 'req:E2E1', object: '猫.jpg', size: 9 });
     const reader = new SqliteStore(database);
     try {
-      expect((await reader.get('E2E1'))?.record).toEqual(answer(sent).record);
+      expect((await reader.get('req:E2E1'))?.record).toEqual(answer(sent).record);
     } finally {
       await reader.close();
     }
@@ -85,7 +85,7 @@ describe('local server (node:http + SQLite)', () => {
 
     expect(sent.status).toBe(401);
     expect(answer(sent)).toMatchObject({ Status: 'Error', code: 'SignatureMismatch' });
-    expect(await server.store.get('E2E4')).toBeUndefined();
+    expect(await server.store.get('req:E2E4')).toBeUndefined();
   });
 
   it('refuses a signed form value that percent-encodes bytes that are not UTF-8, and stores nothing', async () => {
@@ -93,7 +93,7 @@ describe('local server (node:http + SQLite)', () => {
 
     expect(sent.status).toBe(400);
     expect(answer(sent)).toMatchObject({ Status: 'Error', code: 'MalformedBody', message: 'the value of field "x:s", percent-decoded, is not valid UTF-8' });
-    expect(await server.store.get('E2E8')).toBeUndefined();
+    expect(await server.store.get('req:E2E8')).toBeUndefined();
   });
 
   it('refuses a body declared over the limit with 413 without reading it, and closes the connection', async () => {
@@ -172,11 +172,11 @@ describe('local server (node:http + SQLite)', () => {
 
     const [first, second, ...more] = answers(reply);
     expect(first?.status).toBe(200);
-    expect(JSON.parse(first!.body).record).toMatchObject({ id: 'E2E7', object: 'pipelined' });
+    expect(JSON.parse(first!.body).record).toMatchObject({ id: 'req:E2E7', object: 'pipelined' });
     expect(second?.status).toBe(400);
     expect(JSON.parse(second!.body)).toMatchObject({ code: 'MalformedRequest' });
     expect(more).toEqual([]);
-    expect((await server.store.get('E2E7'))?.record.object).toBe('pipelined');
+    expect((await server.store.get('req:E2E7'))?.record.object).toBe('pipelined');
   });
 
   it('answers GET /healthz with 200 and other GETs with 405', async () => {
@@ -195,7 +195,7 @@ describe('local server (node:http + SQLite)', () => {
 
     const added = lines.slice(before);
     expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ message: 'callback', status: 200, id: 'E2E5', path: '/cb' });
+    expect(added[0]).toMatchObject({ message: 'callback', status: 200, id: 'req:E2E5', path: '/cb' });
     expect(JSON.stringify(added)).not.toContain(request.headers.authorization);
     expect(JSON.stringify(added)).not.toContain('do-not-log');
   });

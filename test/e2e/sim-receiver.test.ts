@@ -56,7 +56,7 @@ describe('ali-oss → simulator → receiver', () => {
     const etag = md5(content).digest('hex').toUpperCase();
     const expected = {
       // An upload with an ETag is keyed by it, so a listing or an event finds the same record.
-      id: uploadId({ bucket: BUCKET, object: 'put/recorded.txt', etag }, reqId),
+      id: uploadId({ bucket: BUCKET, object: 'put/recorded.txt', etag }, { reqId }),
       bucket: BUCKET,
       object: 'put/recorded.txt',
       etag,

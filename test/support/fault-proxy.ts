@@ -5,14 +5,19 @@ import type { AddressInfo } from 'node:net';
  * An HTTP proxy in front of a DynamoDB endpoint that counts requests and misbehaves on chosen
  * operations, so faults reach the store's client as they would from AWS: throttling and server errors
  * answered in DynamoDB's wire format, a request that never gets an answer, one that is written but
- * whose answer is lost, a dropped connection.
+ * whose answer is lost, or cut short after its status line, a dropped connection.
  */
 export type ProxyFault =
   | { kind: 'throttle'; name?: 'ProvisionedThroughputExceededException' | 'ThrottlingException' }
   | { kind: 'server-error' }
   | { kind: 'hang' }
   | { kind: 'lose-answer' }
-  | { kind: 'reset' };
+  | { kind: 'cut-answer' }
+  | { kind: 'reset' }
+  /** AccessDeniedException, which no client retries: a role that lacks the operation. */
+  | { kind: 'refuse' }
+  /** A batch answered 200 with nothing done: every key (BatchGetItem) or item (BatchWriteItem) back as unprocessed. */
+  | { kind: 'unprocessed' };
 
 export interface FaultProxyOptions {
   /**
@@ -27,8 +32,12 @@ export interface FaultProxy {
   endpoint: string;
   /** Apply `fault` to the next `times` requests for `operation` (e.g. `PutItem`). */
   inject(operation: string, fault: ProxyFault, times?: number): void;
+  /** Apply `fault` to the `from`-th write request (PutItem, BatchWriteItem, …; counting from 1) and every later one. */
+  failWrites(from: number, fault: ProxyFault): void;
   /** How many requests of each operation reached the proxy. */
   seen: Record<string, number>;
+  /** The body of the last request of each operation, parsed. */
+  lastInput: Record<string, unknown>;
   /** All requests that reached the proxy, of any operation. */
   total(): number;
   stop(): Promise<void>;
@@ -40,9 +49,14 @@ interface Upstream {
   payload: Buffer;
 }
 
+const WRITE_OPERATIONS = new Set(['PutItem', 'BatchWriteItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const faults: { operation: string; fault: ProxyFault; times: number }[] = [];
+  let failWritesFrom: { from: number; fault: ProxyFault } | undefined;
+  let writes = 0;
   const seen: Record<string, number> = {};
+  const lastInput: Record<string, unknown> = {};
   const held = new Set<ServerResponse>();
   const { hostname, port } = new URL(target);
 
@@ -77,8 +91,10 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       seen[operation] = (seen[operation] ?? 0) + 1;
       const match = faults.find((entry) => entry.operation === operation && entry.times > 0);
       if (match) match.times--;
-      const fault = match?.fault;
+      const write = WRITE_OPERATIONS.has(operation) ? ++writes : 0;
+      const fault = match?.fault ?? (failWritesFrom && write >= failWritesFrom.from ? failWritesFrom.fault : undefined);
       const body = Buffer.concat(chunks);
+      lastInput[operation] = JSON.parse(body.toString() || 'null') as unknown;
       const answerWith = (name: string, status: number) => {
         const payload = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${name}`, message: 'injected by the fault proxy' });
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(payload);
@@ -99,8 +115,21 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         case 'lose-answer':
           held.add(res);
           return void forward(req, body);
+        case 'cut-answer': {
+          // Forwarded and answered: the status line and half the body arrive, then the connection drops.
+          const answer = await forward(req, body);
+          res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.payload.length + 10) });
+          return void res.write(answer.payload.subarray(0, Math.floor(answer.payload.length / 2)), () => res.socket?.destroy());
+        }
         case 'reset':
           return req.socket.destroy();
+        case 'refuse':
+          return answerWith('AccessDeniedException', 400);
+        case 'unprocessed': {
+          const { RequestItems } = lastInput[operation] as { RequestItems: unknown };
+          const left = operation === 'BatchGetItem' ? { Responses: {}, UnprocessedKeys: RequestItems } : { UnprocessedItems: RequestItems };
+          return res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(left));
+        }
       }
     });
   });
@@ -108,7 +137,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     inject: (operation, fault, times = 1) => void faults.push({ operation, fault, times }),
+    failWrites: (from, fault) => void (failWritesFrom = { from, fault }),
     seen,
+    lastInput,
     total: () => Object.values(seen).reduce((sum, count) => sum + count, 0),
     stop: () =>
       new Promise<void>((resolve) => {

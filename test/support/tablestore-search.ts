@@ -1,10 +1,25 @@
 import { OtsError, compareCells, encodeRow, invalid, type StoredRow, type Table, type Tables } from './tablestore-tables.js';
-import { ColumnReturnType, FieldType, IndexStatus, QueryType, isInt64, readVariant, wire, type Cell, type FieldSchemaMessage, type QueryMessage, type SorterMessage } from './tablestore-wire.js';
+import {
+  ColumnReturnType,
+  FieldType,
+  GroupByType,
+  IndexStatus,
+  QueryType,
+  isInt64,
+  readVariant,
+  wire,
+  type Cell,
+  type FieldSchemaMessage,
+  type GroupByMessage,
+  type QueryMessage,
+  type SorterMessage,
+} from './tablestore-wire.js';
 
 /**
  * Search indexes over the test server's tables: ListSearchIndex, CreateSearchIndex,
- * DescribeSearchIndex, and Search with term, terms, prefix, bool and match-all queries, field and
- * primary-key sorts, offset/limit and token paging. As Tablestore's indexes trail the table, these
+ * DescribeSearchIndex, and Search with term, terms, prefix, range, bool and match-all queries, field
+ * and primary-key sorts, offset/limit and token paging, and GroupByFilter groups (a row count per
+ * filter, without sub-aggregations). As Tablestore's indexes trail the table, these
  * show a row only `indexLagMs` after it was written (simpler than Tablestore: until then neither its
  * old nor its new version shows).
  */
@@ -74,9 +89,10 @@ export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: str
   const schema = table.searchIndexes.get(request.indexName);
   if (!schema) throw new OtsError(404, 'OTSObjectNotExist', `The index '${request.indexName}' does not exist.`);
   const query = wire.SearchQuery.decode(request.searchQuery);
-  if (query.aggs || query.groupBys || query.collapse) throw invalid('Aggregations, group-bys and collapse are not supported by this test server.');
+  if (query.aggs || query.collapse) throw invalid('Aggregations and collapse are not supported by this test server.');
 
-  const limit = query.limit || DEFAULT_LIMIT;
+  // An explicit 0 asks for no rows (counts and groups only); an absent limit is the default.
+  const limit = Object.hasOwn(query, 'limit') ? query.limit : DEFAULT_LIMIT;
   if (limit < 0 || limit > MAX_LIMIT) throw invalid(`Invalid limit: ${limit}, the limit must be in range [0, ${MAX_LIMIT}].`);
   let token: Token | undefined;
   if (query.token.length > 0) {
@@ -96,12 +112,26 @@ export function searchRows(tables: Tables, body: Uint8Array, indexingErrors: str
   const last = page.at(-1);
   const nextToken = last && remaining.length > page.length ? Buffer.from(JSON.stringify({ sort, after: last.key } satisfies Token)) : Buffer.alloc(0);
 
+  const groupBys = query.groupBys?.groupBys ?? [];
   return wire.SearchResponse.encode({
     totalHits: query.getTotalCount ? matches.length : -1,
     rows: page.map(({ document }) => encodeRow(document.row, columnsToGet(request.columnsToGet))),
     isAllSucceeded: true,
     nextToken,
+    ...(groupBys.length > 0 && { groupBys: groupByResults(groupBys, matches.map(({ document }) => document), schema) }),
   }).finish();
+}
+
+/** Each GroupByFilter's row count per filter, over every matching row (not only the page returned). */
+function groupByResults(groupBys: GroupByMessage[], matches: Document[], schema: FieldSchemaMessage[]): Uint8Array {
+  const groupByResults = groupBys.map(({ name, type, body }) => {
+    if (type !== GroupByType.GROUP_BY_FILTER) throw invalid(`Group-by type ${type} is not supported by this test server.`);
+    const { filters, subAggs, subGroupBys } = wire.GroupByFilter.decode(body);
+    if (subAggs || subGroupBys) throw invalid('Sub-aggregations are not supported by this test server.');
+    const items = filters.map((filter) => ({ rowCount: matches.filter((document) => matchesQuery(filter, document, schema)).length }));
+    return { name, type, groupByResult: wire.GroupByFilterResult.encode({ groupByFilterResultItems: items }).finish() };
+  });
+  return wire.GroupBysResult.encode({ groupByResults }).finish();
 }
 
 /**
@@ -168,6 +198,18 @@ function matchesQuery(query: QueryMessage, document: Document, schema: FieldSche
       const field = indexedField(schema, prefix.fieldName);
       if (field.fieldType !== FieldType.KEYWORD || !field.index) throw invalid(`A prefix query needs an indexed KEYWORD field, not '${prefix.fieldName}'.`);
       return (document.fields.get(prefix.fieldName) ?? []).some((value) => typeof value === 'string' && value.startsWith(prefix.prefix));
+    }
+    case QueryType.RANGE_QUERY: {
+      const range = wire.RangeQuery.decode(query.query);
+      if (!indexedField(schema, range.fieldName).index) throw invalid(`The field '${range.fieldName}' is not indexed.`);
+      const from = range.rangeFrom.length > 0 ? readVariant(range.rangeFrom) : undefined;
+      const to = range.rangeTo.length > 0 ? readVariant(range.rangeTo) : undefined;
+      return (document.fields.get(range.fieldName) ?? []).some((value) => {
+        const low = from === undefined ? 1 : compareCells(value, from);
+        const high = to === undefined ? -1 : compareCells(value, to);
+        if (low === undefined || high === undefined) return false;
+        return (low > 0 || (low === 0 && range.includeLower)) && (high < 0 || (high === 0 && range.includeUpper));
+      });
     }
     case QueryType.BOOL_QUERY: {
       const bool = wire.BoolQuery.decode(query.query);

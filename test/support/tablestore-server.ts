@@ -2,20 +2,25 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AliyunCredentials } from '../../lib/credentials.js';
+import { documentedError, type DocumentedError } from './tablestore-errors.js';
 import { createSearchIndex, describeSearchIndex, listSearchIndex, searchRows } from './tablestore-search.js';
-import { OtsError, Tables, invalid } from './tablestore-tables.js';
+import { OtsError, Tables, invalid, type RowFault } from './tablestore-tables.js';
 import { wire } from './tablestore-wire.js';
 
 /**
  * A local Tablestore for tests: an HTTP server that speaks Tablestore's wire protocol (POST
  * `/<Operation>`, protocol-buffer bodies, PlainBuffer rows, `x-ots-*` headers signed with
- * HMAC-SHA1) for the calls the adapter makes, so the real SDK talks to it unchanged.
+ * HMAC-SHA1) for the calls the store makes, so both the official SDK (the CLI's table creation and
+ * search) and our own client (PutRow, GetRow, BatchGetRow) talk to it unchanged. It decodes with the
+ * SDK's own definitions (`tablestore-wire.ts`), never with the client under test.
  *
  * It checks each request's headers, content MD5, date and signature against the instance and the
- * credentials it was given, evaluates row-existence and column conditions, and answers errors as
- * Tablestore does: the status and the protobuf `Error { code, message }` the service documents.
- * Faults: throttle the next calls, hold the next calls before they are applied, run something just
- * before the next call of an operation (another client's write, say), or stop listening.
+ * credentials it was given, evaluates row-existence and column conditions where Tablestore documents
+ * what they do (and refuses, with a code no client could take for Tablestore's, where it does not),
+ * and answers errors as Tablestore does: the status and the protobuf `Error { code, message }`.
+ * Faults: answer the next calls with any documented error, fail rows of the next BatchGetRow, hold
+ * the next calls before they are applied, cut the next answer short, run something just before the
+ * next call of an operation (another client's write, say), run its clock off ours, or stop listening.
  */
 
 export interface TablestoreServerOptions {
@@ -24,6 +29,8 @@ export interface TablestoreServerOptions {
   credentials: AliyunCredentials[];
   /** How long a written row takes to show in search results, as Tablestore's indexes lag the table; 0 when absent. */
   indexLagMs?: number;
+  /** How far the server's clock is ahead of this process's (negative: behind); 0 when absent. */
+  clockOffsetMs?: number;
 }
 
 export interface ReceivedCall {
@@ -31,15 +38,6 @@ export interface ReceivedCall {
   accessKeyId: string;
 }
 
-/** A throttling or availability error Tablestore documents (error-codes reference). */
-export type InjectedError = 'OTSServerBusy' | 'OTSNotEnoughCapacityUnit' | 'OTSTimeout' | 'OTSPartitionUnavailable';
-
-const INJECTED: Record<InjectedError, [number, string]> = {
-  OTSServerBusy: [503, 'Server is busy.'],
-  OTSNotEnoughCapacityUnit: [403, 'Remaining capacity unit is not enough.'],
-  OTSTimeout: [503, 'Operation timeout.'],
-  OTSPartitionUnavailable: [503, 'The partition is not available.'],
-};
 
 export interface TablestoreServer {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
@@ -48,10 +46,14 @@ export interface TablestoreServer {
   readonly calls: ReceivedCall[];
   /** Rows that failed to index, as Tablestore would skip them; a test expects none. */
   readonly indexingErrors: string[];
-  /** Refuse the next `count` calls with `error`, applying nothing. */
-  throttleNext(count: number, error?: InjectedError): void;
+  /** Refuse the next `count` calls (Infinity: all) with `error` (default OTSServerBusy), applying nothing. */
+  failNext(count: number, error?: DocumentedError): void;
+  /** Fail the first `count` rows of the next BatchGetRow one by one with `error`; the other rows are read. */
+  failRowsNext(count: number, error: DocumentedError): void;
   /** Hold the next `count` calls for `ms` before applying them: a client that gives up first never learns the outcome. */
   delayNext(count: number, ms: number): void;
+  /** Apply the next call, then drop the connection halfway through its 200 answer. */
+  cutNextAnswer(): void;
   /** Run `action` when the next `operation` call arrives, before it is applied. */
   beforeNext(operation: string, action: () => void): void;
   /** Delete a row of a table keyed by one column, as another client could at any moment. */
@@ -77,8 +79,12 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
   const calls: ReceivedCall[] = [];
   const indexingErrors: string[] = [];
   const keys = new Map(options.credentials.map((credentials) => [credentials.accessKeyId, credentials]));
-  let throttle = { count: 0, error: 'OTSServerBusy' as InjectedError };
+  const busy = documentedError('OTSServerBusy');
+  let failing = { count: 0, error: busy };
   let delay = { count: 0, ms: 0 };
+  let cut = false;
+  const rowFaults: RowFault[] = [];
+  const now = () => Date.now() + (options.clockOffsetMs ?? 0);
   const before = new Map<string, () => void>();
 
   const operations: Record<string, Operation> = {
@@ -86,6 +92,7 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
     DescribeTable: (body) => tables.describeTable(body),
     PutRow: (body) => tables.putRow(body),
     GetRow: (body) => tables.getRow(body),
+    BatchGetRow: (body) => tables.batchGetRow(body, rowFaults.shift()),
     ListSearchIndex: (body) => listSearchIndex(tables, body),
     CreateSearchIndex: (body) => createSearchIndex(tables, body),
     DescribeSearchIndex: (body) => describeSearchIndex(tables, body),
@@ -102,10 +109,9 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
       if (!operation) throw invalid(`Unsupported operation: '${name}'.`);
       const accessKeyId = authenticate(request, name, body);
       calls.push({ operation: name, accessKeyId });
-      if (throttle.count > 0) {
-        throttle.count--;
-        const [status, message] = INJECTED[throttle.error];
-        throw new OtsError(status, throttle.error, message);
+      if (failing.count > 0) {
+        failing.count--;
+        throw new OtsError(failing.error.status, failing.error.code, failing.error.message);
       }
       if (delay.count > 0) {
         delay.count--;
@@ -117,9 +123,15 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
       answer = decodeFailuresAsInvalid(() => operation(body));
     } catch (error) {
       if (!(error instanceof OtsError)) throw error;
-      return reply(response, error.status, wire.Error.encode({ code: error.code, message: error.message }).finish());
+      return reply(response, error.status, wire.Error.encode({ code: error.code, message: error.message }).finish(), now());
     }
-    reply(response, 200, answer);
+    if (cut) {
+      cut = false;
+      response.writeHead(200, { 'content-length': answer.length });
+      response.write(answer.subarray(0, answer.length >> 1));
+      return void setImmediate(() => response.destroy());
+    }
+    reply(response, 200, answer, now());
   }
 
   function authenticate(request: IncomingMessage, operation: string, body: Buffer): string {
@@ -140,7 +152,7 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
     }
     const date = Date.parse(header('x-ots-date') ?? '');
     if (Number.isNaN(date)) throw invalid(`Invalid date format: ${header('x-ots-date')}.`);
-    if (Math.abs(Date.now() - date) > MAX_CLOCK_SKEW_MS) throw authFailed(`Mismatch between system time and x-ots-date: ${header('x-ots-date')}.`);
+    if (Math.abs(now() - date) > MAX_CLOCK_SKEW_MS) throw authFailed(`Mismatch between system time and x-ots-date: ${header('x-ots-date')}.`);
     // The string to sign (SDK `lib/signer.js`): path, method, an empty line, then every x-ots-*
     // header but the signature, lower-cased and sorted, one `name:value` a line.
     const signed = Object.keys(request.headers)
@@ -171,11 +183,17 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     indexingErrors,
-    throttleNext(count, error = 'OTSServerBusy') {
-      throttle = { count, error };
+    failNext(count, error = busy) {
+      failing = { count, error };
+    },
+    failRowsNext(count, error) {
+      rowFaults.push({ count, error });
     },
     delayNext(count, ms) {
       delay = { count, ms };
+    },
+    cutNextAnswer() {
+      cut = true;
     },
     beforeNext(operation, action) {
       before.set(operation, action);
@@ -184,8 +202,10 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
       tables.removeRow(tableName, [id]);
     },
     clearFaults() {
-      throttle = { count: 0, error: 'OTSServerBusy' };
+      failing = { count: 0, error: busy };
       delay = { count: 0, ms: 0 };
+      cut = false;
+      rowFaults.length = 0;
       before.clear();
     },
     stop,
@@ -210,14 +230,16 @@ function decodeFailuresAsInvalid(run: () => Uint8Array): Uint8Array {
   }
 }
 
-function reply(response: ServerResponse, status: number, body: Uint8Array): void {
+/** An answer with Tablestore's headers; the dates are the server's clock. */
+function reply(response: ServerResponse, status: number, body: Uint8Array, now: number): void {
   if (response.destroyed) return;
   response.writeHead(status, {
     'content-length': body.length,
+    date: new Date(now).toUTCString(),
     'x-ots-requestid': randomUUID(),
     'x-ots-contenttype': 'protocol buffer',
     'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
-    'x-ots-date': new Date().toISOString(),
+    'x-ots-date': new Date(now).toISOString(),
   });
   response.end(body);
 }

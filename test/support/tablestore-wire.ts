@@ -55,6 +55,11 @@ export interface SorterMessage {
   fieldSort?: { fieldName: string; order: number } | null;
   pkSort?: { order: number } | null;
 }
+export interface GroupByMessage {
+  name: string;
+  type: number;
+  body: Uint8Array;
+}
 export interface FieldSchemaMessage {
   fieldName: string;
   fieldType: number;
@@ -69,6 +74,7 @@ const protos = require('tablestore/lib/protocol/tablestore_compiled_proto.js') a
   search: {
     proto: Record<string, Codec<never>> & {
       QueryType: Record<string, number>;
+      GroupByType: Record<string, number>;
       FieldType: Record<string, number>;
       ColumnReturnType: Record<string, number>;
       IndexStatusEnum: Record<string, number>;
@@ -108,6 +114,10 @@ export const wire = {
     filter: Uint8Array;
   }>(main, 'GetRowRequest'),
   GetRowResponse: codec<object>(main, 'GetRowResponse'),
+  BatchGetRowRequest: codec<{
+    tables: Array<{ tableName: string; primaryKey: Uint8Array[]; columnsToGet: string[]; maxVersions: number; timeRange?: unknown; filter: Uint8Array }>;
+  }>(main, 'BatchGetRowRequest'),
+  BatchGetRowResponse: codec<object>(main, 'BatchGetRowResponse'),
   Filter: codec<FilterMessage>(filter, 'Filter'),
   SingleColumnValueFilter: codec<{ comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean; latestVersionOnly: boolean }>(
     filter,
@@ -135,13 +145,17 @@ export const wire = {
     getTotalCount: boolean;
     token: Uint8Array;
     aggs?: unknown;
-    groupBys?: unknown;
+    groupBys?: { groupBys: GroupByMessage[] } | null;
     collapse?: unknown;
   }>(search, 'SearchQuery'),
   SearchResponse: codec<object>(search, 'SearchResponse'),
   TermQuery: codec<{ fieldName: string; term: Uint8Array }>(search, 'TermQuery'),
   TermsQuery: codec<{ fieldName: string; terms: Uint8Array[] }>(search, 'TermsQuery'),
   PrefixQuery: codec<{ fieldName: string; prefix: string }>(search, 'PrefixQuery'),
+  RangeQuery: codec<{ fieldName: string; rangeFrom: Uint8Array; rangeTo: Uint8Array; includeLower: boolean; includeUpper: boolean }>(search, 'RangeQuery'),
+  GroupByFilter: codec<{ filters: QueryMessage[]; subAggs?: unknown; subGroupBys?: unknown }>(search, 'GroupByFilter'),
+  GroupByFilterResult: codec<object>(search, 'GroupByFilterResult'),
+  GroupBysResult: codec<object>(search, 'GroupBysResult'),
   BoolQuery: codec<{ mustQueries: QueryMessage[]; mustNotQueries: QueryMessage[]; filterQueries: QueryMessage[]; shouldQueries: QueryMessage[]; minimumShouldMatch: number }>(
     search,
     'BoolQuery',
@@ -152,6 +166,7 @@ export const FilterType = filter.FilterType;
 export const LogicalOperator = filter.LogicalOperator;
 export const ComparatorType = filter.ComparatorType;
 export const QueryType = search.QueryType;
+export const GroupByType = search.GroupByType;
 export const FieldType = search.FieldType;
 export const ColumnReturnType = search.ColumnReturnType;
 export const IndexStatus = search.IndexStatusEnum;

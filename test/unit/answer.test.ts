@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AnswerFields } from '../../lib/answer.js';
+import type { AnswerFunction } from '../../lib/answer.js';
 import type { CallbackResponse } from '../../lib/exchange.js';
 import type { LogFields } from '../../lib/logger.js';
 import { createPipeline } from '../../lib/receiver.js';
@@ -12,7 +12,7 @@ const upload = () => signRequest({ body: 'bucket=photos&object=users%2F42%2Fcat.
 describe('the answer option: application fields in the JSON OSS relays', () => {
   let store: MemoryStore;
   let lines: LogFields[];
-  const receiverWith = (answer: AnswerFields, deadlineMs = 4_000) =>
+  const receiverWith = (answer: AnswerFunction, deadlineMs = 4_000) =>
     createPipeline({
       limits: { deadlineMs, maxBodyBytes: 65_536 },
       store,
@@ -85,7 +85,7 @@ describe('the answer option: application fields in the JSON OSS relays', () => {
     ['returns an array', () => [1] as unknown as Record<string, unknown>],
     ['returns what JSON cannot hold', () => ({ big: 1n })],
     ['returns more than OSS relays', () => ({ padding: 'x'.repeat(1_000_000) })],
-  ])('refuses, as AnswerFailed, a function that %s', async (_case, answer: AnswerFields) => {
+  ])('refuses, as AnswerFailed, a function that %s', async (_case, answer: AnswerFunction) => {
     const response = await receiverWith(answer).handle(upload());
 
     expect(response.status).toBe(500);

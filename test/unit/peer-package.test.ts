@@ -13,12 +13,24 @@ describe('withPeers: optional peers named when missing', () => {
     expect((error as Error).message).toBe('the sqlite: store needs the package oss-upload-callback-missing-peer: npm install oss-upload-callback-missing-peer');
   });
 
-  it('names every package of a feature that needs several, and which one is missing', async () => {
-    const error = await withPeers(['busboy', 'oss-upload-callback-missing-peer'], 'the simulator', importMissing).catch((caught: unknown) => caught);
+  it('names every package of a feature that needs several, and installs the ones missing', async () => {
+    const needs = ['oss-upload-callback-missing-a', 'busboy', 'oss-upload-callback-missing-b'] as const;
+    const error = await withPeers(needs, 'the simulator', () => import('oss-upload-callback-missing-a' as string)).catch((caught: unknown) => caught);
 
     expect((error as Error).message).toBe(
-      'the simulator needs the packages busboy, oss-upload-callback-missing-peer (oss-upload-callback-missing-peer is not installed): npm install busboy oss-upload-callback-missing-peer',
+      'the simulator needs the packages oss-upload-callback-missing-a, busboy, oss-upload-callback-missing-b (not installed: oss-upload-callback-missing-a, oss-upload-callback-missing-b): ' +
+        'npm install oss-upload-callback-missing-a oss-upload-callback-missing-b',
     );
+  });
+
+  it.each([
+    ['Deno', { code: 'ERR_MODULE_NOT_FOUND', message: 'Import "tablestore" not a dependency' }],
+    ['require()', { code: 'MODULE_NOT_FOUND', message: "Cannot find module 'tablestore'\nRequire stack:\n- /app/x.js" }],
+  ])('knows a missing package as %s reports it', async (_runtime, failure) => {
+    const error = await withPeers(['tablestore'], 'the tablestore: store', () => Promise.reject(Object.assign(new Error(failure.message), { code: failure.code }))).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe('the tablestore: store needs the package tablestore: npm install tablestore');
   });
 
   it('reports any other failure as it is, a module missing inside a peer included', async () => {

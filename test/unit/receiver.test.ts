@@ -52,7 +52,7 @@ describe('receiver', () => {
     const answer = json(response);
     expect(answer.Status).toBe('OK');
     expect(answer.record).toMatchObject({
-      id: uploadId({ bucket: 'photos', object: 'users/42/cat.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, ''),
+      id: uploadId({ bucket: 'photos', object: 'users/42/cat.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, { facts: '' }),
       source: 'callback',
       reqId: '674EB5AA2',
       bucket: 'photos',
@@ -69,10 +69,44 @@ describe('receiver', () => {
 
   it('keys an upload by bucket, object and ETag, else by reqId, else by SHA-256 of the signed bytes', async () => {
     const byEtag = json(await receiver.handle(callback('bucket=b&object=o&etag=%22d41d8cd98f00b204e9800998ecf8427e%22&reqId=R9'))).record;
-    expect(byEtag.id).toBe(uploadId({ bucket: 'b', object: 'o', etag: 'D41D8CD98F00B204E9800998ECF8427E' }, ''));
-    expect(json(await receiver.handle(callback('bucket=b&object=o&reqId=R10'))).record.id).toBe('R10');
+    expect(byEtag.id).toBe(uploadId({ bucket: 'b', object: 'o', etag: 'D41D8CD98F00B204E9800998ECF8427E' }, { facts: '' }));
+    expect(json(await receiver.handle(callback('bucket=b&object=o&reqId=R10'))).record.id).toBe('req:R10');
     const bare = callback('bucket=b&object=o');
-    expect(json(await receiver.handle(bare)).record.id).toBe(createHash('sha256').update(stringToSign(bare)).digest('hex'));
+    expect(json(await receiver.handle(bare)).record.id).toBe(`sig:${createHash('sha256').update(stringToSign(bare)).digest('hex')}`);
+  });
+
+  describe('an id the uploader chose never names another upload', () => {
+    // An upload its callback never told us of, recorded from a listing under its (bucket, key, ETag) id.
+    const OWNER = 'bucket=photos&object=users%2Falice%2Fcat.jpg&etag=D8E8FCA2DC0F896FD7CB4CB0031BA249&size=5&reqId=OWNER1&x:uid=alice';
+    const ownerId = uploadId({ bucket: 'photos', object: 'users/alice/cat.jpg', etag: 'D8E8FCA2DC0F896FD7CB4CB0031BA249' }, { facts: '' });
+    const recordFromListing = async () => {
+      const record = json(await build({ store: new MemoryStore() }).handle(callback(OWNER))).record;
+      await store.create({ record: { ...record, source: 'reconcile', reqId: null, vars: {} }, fingerprint: 'listing' });
+    };
+
+    it('a callback without ETag whose reqId is that id makes a record of its own, and the owner still gets theirs', async () => {
+      await recordFromListing();
+      // Another uploader's signed callback: its own object, no ETag, and the listed upload's id as reqId.
+      const attack = await receiver.handle(callback(`bucket=photos&object=users%2Fmallory%2Fx.jpg&size=1&reqId=${ownerId}&x:uid=mallory`));
+      expect(attack.status).toBe(200);
+      expect(json(attack).record).toMatchObject({ id: `req:${ownerId}`, object: 'users/mallory/x.jpg' });
+      expect((await store.get(ownerId))?.record).toMatchObject({ source: 'reconcile', object: 'users/alice/cat.jpg' });
+
+      const owner = await receiver.handle(callback(OWNER));
+      expect(owner.status).toBe(200);
+      expect(json(owner).record).toMatchObject({ id: ownerId, source: 'callback', object: 'users/alice/cat.jpg', vars: { 'x:uid': 'alice' } });
+      expect(lines.at(-1)?.fields.replayed).toBe(false);
+    });
+
+    it('a reqId shaped like another kind of id stays in the req: namespace', async () => {
+      const bare = callback('bucket=b&object=o');
+      const signedId = json(await receiver.handle(bare)).record.id as string;
+      for (const reqId of [signedId.slice('sig:'.length), 'sig', 'facts']) {
+        const response = await receiver.handle(callback(`bucket=b&object=other&reqId=${reqId}`));
+        expect(json(response).record).toMatchObject({ id: `req:${reqId}`, object: 'other' });
+      }
+      expect((await store.get(signedId))?.record.object).toBe('o');
+    });
   });
 
   it('answers a second upload of the same bytes to the same key with the first record', async () => {
@@ -85,7 +119,7 @@ describe('receiver', () => {
   });
 
   it('replaces a record made from a listing with the callback for the same upload', async () => {
-    const id = uploadId({ bucket: 'b', object: 'o', etag: 'ABC' }, '');
+    const id = uploadId({ bucket: 'b', object: 'o', etag: 'ABC' }, { facts: '' });
     await store.create({ record: { ...json(await build({ store: new MemoryStore() }).handle(callback('bucket=b&object=o&etag=ABC'))).record, source: 'reconcile', vars: {} }, fingerprint: 'listing' });
     const response = await receiver.handle(callback('bucket=b&object=o&etag=ABC&reqId=LATE&x:uid=7'));
 
@@ -197,7 +231,7 @@ describe('receiver', () => {
     expect(response.status).toBe(503);
     expect(json(response).code).toBe('StoreUnavailable');
     expect(json(response).message).not.toContain('disk I/O error');
-    expect(await store.get('DOWN')).toBeUndefined();
+    expect(await store.list({})).toEqual([]);
   });
 
   it('logs a warning for a callback whose query the door rebuilt, even when it verifies', async () => {
@@ -213,7 +247,7 @@ describe('receiver', () => {
     await receiver.handle({ ...request, body: Buffer.from('tampered') });
 
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ level: 'info', message: 'callback', fields: { status: 200, id: 'LOG', bucket: 'b', object: 'o', keyUrl: KEY_URL } });
+    expect(lines[0]).toMatchObject({ level: 'info', message: 'callback', fields: { status: 200, id: 'req:LOG', bucket: 'b', object: 'o', keyUrl: KEY_URL } });
     expect(lines[1]).toMatchObject({ level: 'warn', fields: { status: 401, code: 'SignatureMismatch' } });
     const logged = JSON.stringify(lines);
     expect(logged).not.toContain(request.headers.authorization);

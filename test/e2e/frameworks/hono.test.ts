@@ -31,20 +31,27 @@ describe('Hono on @hono/node-server: fetchHandler', () => {
     const json = await deliver(app.url, { rawPath: '/api/oss/callback', rawQuery: 'tenant=7&a=b', body: JSON_BODY, type: 'json' });
 
     expect([form.status, json.status]).toEqual([200, 200]);
-    expect(kept.lines.at(-1)).toMatchObject({ status: 200, urlNormalized: true, path: '/api/oss/callback' });
+    expect(kept.lines.at(-1)).toMatchObject({ status: 200, path: '/api/oss/callback' });
+    expect(kept.lines.at(-1)).not.toHaveProperty('urlNormalized');
   });
 
-  it('refuses a tampered callback with 401 SignatureMismatch that names the URL parser as a possible cause', async () => {
+  it('refuses a tampered callback with 401 SignatureMismatch, not blaming the URL parser where it changed nothing', async () => {
     const answer = await deliver(app.url, { rawPath: '/api/oss/callback', body: FORM_BODY, tamper: true });
 
-    expect(answer).toMatchObject({ status: 401, json: { code: 'SignatureMismatch', message: expect.stringMatching(/WHATWG URL parser/) } });
+    expect(answer).toMatchObject({ status: 401, json: { code: 'SignatureMismatch', message: 'the signature does not match the path, query and body received' } });
   });
 
-  it('sees a path with dot segments as the URL parser resolved it, and says so when the signature fails', async () => {
+  it("records a callback whose query holds a quote: @hono/node-server hands the Request the target as sent", async () => {
+    const answer = await deliver(app.url, { rawPath: '/api/oss/callback', rawQuery: "name=o'brien", body: FORM_BODY });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('sees a path with dot segments as the URL parser resolved it, which leaves no trace to name', async () => {
     const answer = await deliver(app.url, { rawPath: '/api/x/../oss/callback', body: FORM_BODY });
 
-    expect(answer).toMatchObject({ status: 401, json: { code: 'SignatureMismatch', message: expect.stringMatching(/resolves dot segments/) } });
-    expect(kept.lines.at(-1)).toMatchObject({ path: '/api/oss/callback', urlNormalized: true, code: 'SignatureMismatch' });
+    expect(answer).toMatchObject({ status: 401, json: { code: 'SignatureMismatch' } });
+    expect(kept.lines.at(-1)).toMatchObject({ path: '/api/oss/callback', code: 'SignatureMismatch' });
   });
 
   it('answers 500 Misconfigured at once when the body was read before the handler', async () => {

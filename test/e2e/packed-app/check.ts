@@ -6,9 +6,12 @@ import {
   createReceiver,
   jsonLogger,
   verifyCallback,
+  type AnswerFields,
+  type AnswerFunction,
   type CallbackErrorCode,
   type CallbackReceiver,
   type CallbackRequest,
+  type ExtraAnswerFields,
   type UploadRecord,
   type UploadStore,
   type VerifiedCallback,
@@ -31,8 +34,11 @@ const receiver: Promise<CallbackReceiver> = createReceiver({
   maxBodyBytes: 65_536,
   tickets: false,
   logger: jsonLogger('warn'),
-  answer: (record: UploadRecord) => ({ url: `https://cdn.example.com/${record.object}` }),
+  answer: (record: UploadRecord): ExtraAnswerFields => ({ url: `https://cdn.example.com/${record.object}` }),
 });
+export const answer: AnswerFunction = async (record) => ({ url: record.object });
+/** The old name still compiles (deprecated: it is the function's type). */
+export const answerByOldName: AnswerFields = answer;
 
 export const onNode: (req: IncomingMessage, res: ServerResponse) => Promise<void> = nodeHandler(receiver);
 export const onFetch: (request: Request) => Promise<Response> = fetchHandler(receiver);

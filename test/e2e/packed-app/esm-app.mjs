@@ -5,6 +5,7 @@ import { CallbackError, createReceiver, verifyCallback } from 'oss-upload-callba
 import { fetchHandler } from 'oss-upload-callback/fetch';
 import { nodeHandler } from 'oss-upload-callback/node';
 import { openMemoryStore } from 'oss-upload-callback/stores/memory';
+import { openTablestoreStore } from 'oss-upload-callback/stores/tablestore';
 
 const keyUrl = 'https://keys.example.invalid/app.pem';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
@@ -48,6 +49,15 @@ const refused = await verifyCallback(new Request('https://app.example.com/other'
   (error) => error,
 );
 const sqlite = await createReceiver({ store: 'sqlite:./uploads.db', env: {} }).catch((error) => error.message);
+// The store's own entry point loads without its package, and names it when the store is opened.
+const { openSqliteStore } = await import('oss-upload-callback/stores/sqlite');
+const sqliteEntry = await Promise.resolve()
+  .then(() => openSqliteStore('./uploads.db'))
+  .then(() => 'opened', (error) => `${error.name}: ${error.message}`);
+// Recording into Tablestore needs no SDK; creating the table does.
+const tablestore = await openTablestoreStore('instance', 'uploads', { endpoint: 'http://127.0.0.1:9', aliyunCredentials: () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) });
+const tablestoreInit = await tablestore.init().catch((error) => error.message);
+await tablestore.close();
 
 console.log(
   JSON.stringify({
@@ -57,6 +67,8 @@ console.log(
     verified: { bucket: verified.fields.bucket, keyUrl: verified.keyUrl },
     refused: { name: refused instanceof CallbackError ? refused.name : 'not a CallbackError', code: refused.code, status: refused.status },
     sqlite,
+    sqliteEntry,
+    tablestoreInit,
     records: (await store.list({})).length,
   }),
 );

@@ -10,6 +10,8 @@ const entries = {
   fc2: require('oss-upload-callback/fc2'),
   memory: require('oss-upload-callback/stores/memory'),
   dynamodb: require('oss-upload-callback/stores/dynamodb'),
+  sqlite: require('oss-upload-callback/stores/sqlite'),
+  tablestore: require('oss-upload-callback/stores/tablestore'),
 };
 const names = Object.fromEntries(Object.entries(entries).map(([entry, module]) => [entry, Object.keys(module).sort()]));
 root.createReceiver({ store: 'memory:', env: {} }).then((receiver) => {

@@ -22,7 +22,7 @@ describe('npm run bench', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm run bench \[-- section \.\.\.\]/);
-    for (const section of ['verify', 'server', 'cold-start', 'store']) expect(run.stdout).toMatch(new RegExp(`^  ${section} +\\S`, 'm'));
+    for (const section of ['verify', 'server', 'cold-start', 'store', 'reconcile']) expect(run.stdout).toMatch(new RegExp(`^  ${section} +\\S`, 'm'));
     expect(run.stdout).toContain('the server ratio read 0.41 on one run and 0.16 on\nthe next');
     expect(run.stdout).not.toContain('## ');
   });
@@ -38,7 +38,7 @@ describe('npm run bench', () => {
     expect(run).toEqual({
       code: 2,
       stdout: '',
-      stderr: `npm run bench: ${message}; the sections are verify, server, cold-start, store\nsee \`npm run bench -- --help\`\n`,
+      stderr: `npm run bench: ${message}; the sections are verify, server, cold-start, store, reconcile\nsee \`npm run bench -- --help\`\n`,
     });
   });
 

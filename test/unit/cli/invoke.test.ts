@@ -20,7 +20,7 @@ import { tempDir } from '../../support/temp-dir.js';
 const DEV_TRUSTED_KEYS = 'test/dev-key/trusted-keys.json';
 
 /** The signed probe's record id, read from the report. */
-const recordIdIn = (stdout: string) => /record of this upload \(id ([0-9A-F]{24})\)/.exec(stdout)?.[1];
+const reqIdIn = (stdout: string) => /record of this upload \(reqId ([0-9A-F]{24})\)/.exec(stdout)?.[1];
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,7 +53,7 @@ describe('oss-callback invoke --remote <function URL>', () => {
     ]);
     expect(lines.filter((line) => line.startsWith('  '))).toEqual([
       '  ok    status 200',
-      expect.stringMatching(/^ {2}ok {4}JSON \{"Status":"OK"\} with the record of this upload \(id [0-9A-F]{24}\)$/),
+      expect.stringMatching(/^ {2}ok {4}JSON \{"Status":"OK"\} with the record of this upload \(reqId [0-9A-F]{24}\)$/),
       expect.stringMatching(/^ {2}ok {4}Content-Length \d+, the length of the body$/),
       expect.stringMatching(/^ {2}ok {4}answered in \d+ ms, within the 5000 ms OSS waits$/),
       '  ok    status 401',
@@ -66,7 +66,7 @@ describe('oss-callback invoke --remote <function URL>', () => {
       expect.stringMatching(/^ {2}ok {4}answered in \d+ ms/),
     ]);
     const [record] = await receiver.store.list({ bucket: 'oss-callback-check', limit: 1 });
-    expect(record).toMatchObject({ id: recordIdIn(run.stdout), operation: 'PutObject', object: expect.stringMatching(/^oss-callback-check\//) });
+    expect(record).toMatchObject({ reqId: reqIdIn(run.stdout), operation: 'PutObject', object: expect.stringMatching(/^oss-callback-check\//) });
   });
 
   it('fails, naming the refusal, when the stage does not trust the key; a key of its own is named by its keygen URL', async () => {
@@ -167,7 +167,7 @@ describe('oss-callback invoke --remote fc:<region>/<service>/<function> (the FC 
     expect(run.stdout).toContain('all 3 answers hold to the contract');
     expect(run.stdout).toContain('signed callback: POST /oss/callback');
     expect(fcApi.invocations.slice(-3)).toEqual(Array(3).fill({ service: 'oss-callback', function: 'callback', qualifier: 'prod', accessKeyId: deployer.accessKeyId }));
-    expect((await store.get(recordIdIn(run.stdout)!))?.record.source).toBe('callback');
+    expect((await store.get(`req:${reqIdIn(run.stdout)!}`))?.record.source).toBe('callback');
   });
 
   it('signs with STS credentials and their token', async () => {

@@ -38,7 +38,7 @@ describe('oss-callback sign --as', () => {
     const { code, stdout } = await sign('--as', 'fc3', '--date', '2024-05-07T03:06:13Z');
     expect(code).toBe(0);
     const event = parseFc3Event(Buffer.from(stdout));
-    expect(event.headers?.date).toBe('Tue, 07 May 2024 03:06:13 GMT');
+    expect(event.headers?.Date).toBe('Tue, 07 May 2024 03:06:13 GMT');
     await expect(verifyCallback(fc3Request(event), keys)).resolves.toBeDefined();
   });
 

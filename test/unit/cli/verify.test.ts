@@ -121,7 +121,7 @@ describe('oss-callback verify: the real OSS capture (protocol note §7.2)', () =
     expect(run.stdout.endsWith(MISMATCH)).toBe(true);
   });
 
-  it('names no likely cause when none of the usual changes explains the mismatch', async () => {
+  it('names only what the capture cannot rule out when none of the usual changes explains the mismatch', async () => {
     // Prepare
     const path = edited('H2txA==', 'H2txQ==');
 
@@ -129,7 +129,7 @@ describe('oss-callback verify: the real OSS capture (protocol note §7.2)', () =
     const run = await runCli(['verify', '--explain', path]);
 
     // Assess
-    expect(explained(run.stdout, 'likely cause')).toBe('none of the usual ones; the bytes or the key differ from what OSS signed');
+    expect(explained(run.stdout, 'likely cause')).toMatch(/^possibly a proxy or gateway in front stripped a prefix of the path .*; else the bytes or the key differ from what OSS signed$/);
   });
 
   it('refuses a truncated capture with a clear message and exits 1', async () => {
@@ -215,7 +215,16 @@ describe('oss-callback verify --explain: likely causes of a mismatch', () => {
       signed: { rawPath: '/oss/callback', rawQuery: 'tenant=7' },
       received: { rawPath: '/oss/callback', rawQuery: null },
       cause:
-        'the URL arrived without a query: if the callbackUrl given to OSS had one, something in front stripped it (OSS signed the query) (the capture cannot show it: the removed bytes are gone)',
+        'possibly a proxy or gateway in front stripped a prefix of the path (proxy_pass http://app/; turns /api/oss/callback into /oss/callback): OSS signed the callbackUrl\'s whole path, so "/oss/callback" must be all of it; ' +
+        'or the URL arrived without a query: if the callbackUrl given to OSS had one, something in front stripped it (OSS signed the query); else the bytes or the key differ from what OSS signed',
+    },
+    {
+      title: 'a stripped path prefix',
+      signed: { rawPath: '/api/oss/callback', rawQuery: 'tenant=7' },
+      received: { rawPath: '/oss/callback', rawQuery: 'tenant=7' },
+      cause:
+        'possibly a proxy or gateway in front stripped a prefix of the path (proxy_pass http://app/; turns /api/oss/callback into /oss/callback): OSS signed the callbackUrl\'s whole path, so "/oss/callback" must be all of it; ' +
+        'else the bytes or the key differ from what OSS signed',
     },
   ])('names $title', async ({ signed, received, cause }) => {
     // Prepare

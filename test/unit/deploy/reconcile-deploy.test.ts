@@ -78,11 +78,11 @@ describe('serverless.yml', () => {
     expect(lambda.environment.UPLOAD_STORE).toBe(serverlessYml.functions.callback!.environment.UPLOAD_STORE);
   });
 
-  it('gives it a role of its own: its logs, and GetItem and PutItem on the records table, nothing else', () => {
+  it('gives it a role of its own: its logs, and GetItem, BatchGetItem and PutItem on the records table, nothing else', () => {
     const statements = serverlessYml.resources.Resources.ReconcileRole!.Properties.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
     expect(statements.map(({ Action, Resource }) => [Action, Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], [{ 'Fn::GetAtt': ['ReconcileLogGroup', 'Arn'] }]],
-      [['dynamodb:GetItem', 'dynamodb:PutItem'], [{ 'Fn::GetAtt': ['RecordsTable', 'Arn'] }]],
+      [['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], [{ 'Fn::GetAtt': ['RecordsTable', 'Arn'] }]],
     ]);
   });
 });

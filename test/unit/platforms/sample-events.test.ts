@@ -36,3 +36,48 @@ describe.each(Object.entries(doors))('sample events for %s', (_, roundTrip) => {
     expect(roundTrip(request, false).body.equals(request.body)).toBe(true);
   });
 });
+
+describe('sample events as each platform documents them', () => {
+  const base = signed('https://cb.example.test/cb?x=1', Buffer.from('{"object":"o"}'));
+  const request = { ...base, headers: { ...base.headers, connection: 'keep-alive', 'keep-alive': 'timeout=5' } as Record<string, string> };
+  const time = new Date(Date.UTC(2020, 2, 12, 19, 3, 58, 123));
+
+  it('FC 3.0: header names canonicalised Go-style, and the door reads them as OSS sent them', () => {
+    const event = fc3EventOf(request, { time });
+    const names = Object.keys(event.headers ?? {});
+    expect(names).toEqual(expect.arrayContaining(['Content-Type', 'Authorization', 'X-Oss-Pub-Key-Url', 'Content-Md5', 'Host']));
+    expect(names.filter((name) => name !== name.toLowerCase().replace(/(^|-)([a-z])/g, (_, d: string, l: string) => d + l.toUpperCase()))).toEqual([]);
+    const back = fc3Request(event);
+    expect(back.headers['x-oss-pub-key-url']).toBe(request.headers['x-oss-pub-key-url']);
+    expect(stringToSign(back).equals(stringToSign(request))).toBe(true);
+  });
+
+  it('FC 2.0: no connection or keep-alive header', () => {
+    const { headers = {} } = fc2RequestFileOf(request);
+    expect(headers).not.toHaveProperty('connection');
+    expect(headers).not.toHaveProperty('keep-alive');
+    expect(headers['x-oss-pub-key-url']).toBe(request.headers['x-oss-pub-key-url']);
+  });
+
+  it('Lambda function URL: requestContext.time in the Common Log Format, timeEpoch in ms', () => {
+    const event = lambdaUrlEventOf(request, { time });
+    expect(event.requestContext.time).toBe('12/Mar/2020:19:03:58 +0000');
+    expect(event.requestContext.timeEpoch).toBe(time.getTime());
+  });
+});
+
+describe.each(Object.entries({ 'lambda-url': lambdaUrlRequest, fc3: fc3Request }))('the %s door reads header names in any case', (_, door) => {
+  it.each([
+    ['lower-case', (name: string) => name.toLowerCase()],
+    ['Go-canonical', (name: string) => name.replace(/(^|-)([a-z])/g, (__, d: string, l: string) => d + l.toUpperCase())],
+    ['upper-case', (name: string) => name.toUpperCase()],
+  ])('%s', (_, spell) => {
+    const request = signed('https://cb.example.test/cb', Buffer.from('{"object":"o"}'));
+    const event = (door === fc3Request ? fc3EventOf(request) : lambdaUrlEventOf(request)) as { headers: Record<string, string> };
+    event.headers = Object.fromEntries(Object.entries(event.headers).map(([name, value]) => [spell(name), value]));
+    const back = door(event as never);
+    expect(back.headers.authorization).toBe(request.headers.authorization);
+    expect(back.headers['content-type']).toBe('application/json');
+    expect(stringToSign(back).equals(stringToSign(request))).toBe(true);
+  });
+});

@@ -167,6 +167,39 @@ describe('parseCallbackBody: JSON bodies', () => {
     expect(fields.vars).toEqual({ 'x:list': '[{"a":1},{"a":1}]', 'x:s': 'bucket":', 'x:t': '{"a":{"a":2}}' });
   });
 
+  it.each([
+    { title: 'a lone high surrogate in the key', body: '{"bucket":"b","object":"a\\ud800"}' },
+    { title: 'a lone low surrogate in the key', body: '{"bucket":"b","object":"a\\udfff"}' },
+    { title: 'a low surrogate before a high one', body: '{"bucket":"b","object":"\\udc00\\ud800"}' },
+    { title: 'a lone surrogate in a custom variable', body: '{"bucket":"b","object":"o","x:uid":"4\\uD83D"}' },
+    { title: 'a lone surrogate nested in a custom variable', body: '{"bucket":"b","object":"o","x:t":{"a":["\\udbff"]}}' },
+    { title: 'a lone surrogate in a field name', body: '{"bucket":"b","object":"o","x:\\ud800":"1"}' },
+  ])('refuses $title: text no store can hold', ({ body }) => {
+    // Act
+    const error = refusal(() => parse(JSON_TYPE, body));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/lone surrogate/) });
+  });
+
+  it('takes escaped surrogate pairs, U+FFFD and an escaped backslash before "ud800" as the text they are', () => {
+    // Act
+    const fields = parse(JSON_TYPE, '{"bucket":"b","object":"\\ud83d\\ude00 a\\ufffd","x:s":"\\\\ud800"}');
+
+    // Assess
+    expect(fields.object).toBe('😀 a\ufffd');
+    expect(fields.vars).toEqual({ 'x:s': '\\ud800' });
+  });
+
+  it('refuses a lone surrogate encoded in UTF-8 bytes or percent-escapes, in JSON and in a form', () => {
+    // Act
+    const raw = Buffer.concat([Buffer.from('{"bucket":"b","object":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    const errors = [refusal(() => parseCallbackBody(JSON_TYPE, raw)), refusal(() => parse(FORM, 'bucket=b&object=a%ED%A0%80'))];
+
+    // Assess
+    for (const error of errors) expect(error).toMatchObject({ code: 'MalformedBody', message: expect.stringMatching(/not valid UTF-8/) });
+  });
+
   it('refuses an image field given both nested and flat', () => {
     // Act
     const error = refusal(() => parse(JSON_TYPE, '{"bucket":"b","object":"o","imageInfo":{"width":1},"imageInfo.width":2}'));

@@ -387,45 +387,69 @@ describe('KeyCache bounds on what callers can make it fetch', () => {
     expect(hits).toHaveLength(2);
   });
 
-  it('fetches at most 16 distinct URLs an hour by default, refusing the 17th with no request', async () => {
-    // Prepare: sixteen URLs that fail (each remembered), as an unauthenticated caller would name them.
+  it('fetches at most 4 URLs at once by default, refusing the 5th with no request and saying when it may', async () => {
+    // Prepare: four URLs that fail (each remembered), as an unauthenticated caller would name them.
     const cache = new KeyCache({ fetch: localFetch() });
-    for (let i = 0; i < 16; i++) await expect(cache.get(`${ORIGIN}/probe-${i}.pem`)).rejects.toMatchObject({ message: expect.stringContaining('HTTP 404') });
+    for (let i = 0; i < 4; i++) await expect(cache.get(`${ORIGIN}/probe-${i}.pem`)).rejects.toMatchObject({ message: expect.stringContaining('HTTP 404') });
 
     // Act
-    const refused = cache.get(`${ORIGIN}/probe-16.pem`);
+    const refused = cache.get(`${ORIGIN}/probe-4.pem`);
 
     // Assess
     await expect(refused).rejects.toMatchObject({
       code: 'KeyUnavailable',
-      message: `not fetching ${ORIGIN}/probe-16.pem: this instance has fetched 16 distinct key URLs in 60 minutes, its limit`,
+      message: expect.stringMatching(new RegExp(`^not fetching ${ORIGIN}/probe-4\\.pem: this instance's key-fetch budget \\(64 an hour\\) is spent for the next (59|60) s$`)),
     });
-    expect(hits).toHaveLength(16);
+    expect(hits).toHaveLength(4);
   });
 
-  it('still serves and refetches the URLs it has fetched once past the limit, and takes new ones in the next window', async () => {
-    // Prepare
-    routes.set('/a.pem', serve(testKey.publicPem));
-    let bAnswers = 0;
-    routes.set('/b.pem', (req, res) => (bAnswers++ === 0 ? res.writeHead(503).end() : serve(testKey.publicPem)(req, res)));
-    routes.set('/c.pem', serve(testKey.publicPem));
+  it('spends the budget on refetching a failed URL too, so remembered failures cannot be turned into a steady stream', async () => {
+    // Prepare: the four fetches of the budget spent on two URLs that fail.
     const now = clock();
-    const cache = new KeyCache({ fetch: localFetch(), now, maxNewUrls: 2, newUrlWindowMs: 600_000 });
-    await cache.get(`${ORIGIN}/a.pem`);
-    await expect(cache.get(`${ORIGIN}/b.pem`)).rejects.toMatchObject({ code: 'KeyUnavailable' });
-    await expect(cache.get(`${ORIGIN}/c.pem`)).rejects.toMatchObject({ message: expect.stringContaining('its limit') });
+    const cache = new KeyCache({ fetch: localFetch(), now });
+    for (const round of [0, 1]) {
+      for (const name of ['x', 'y']) await expect(cache.get(`${ORIGIN}/${name}.pem`)).rejects.toMatchObject({ code: 'KeyUnavailable' });
+      if (round === 0) now.advance(60_001);
+    }
+    const spent = hits.length;
 
-    // Act
-    now.advance(60_000);
-    const cached = await cache.get(`${ORIGIN}/a.pem`);
-    const refetched = await cache.get(`${ORIGIN}/b.pem`);
-    now.advance(540_000);
-    const nextWindow = await cache.get(`${ORIGIN}/c.pem`);
+    // Act: an hour of asking for both every second.
+    for (let second = 0; second < 3600; second++) {
+      now.advance(1000);
+      for (const name of ['x', 'y']) await cache.get(`${ORIGIN}/${name}.pem`).catch(() => undefined);
+    }
+
+    // Assess: at most one fetch a minute once the burst is spent, not one per URL per minute.
+    expect(spent).toBe(4);
+    expect(hits.length - spent).toBeLessThanOrEqual(61);
+    expect(hits.length - spent).toBeGreaterThanOrEqual(59);
+  }, 60_000);
+
+  it('fetches a real new key within about a minute while a flood names a fresh URL every few milliseconds', async () => {
+    // Prepare: OSS signs with a new key; every one of its callbacks (one every 2 s) names it.
+    routes.set('/callback_pub_key_v2.pem', serve(testKey.publicPem));
+    const now = clock();
+    const cache = new KeyCache({ fetch: localFetch(), now });
+    let fresh = 0;
+    const flood = () => cache.get(`${ORIGIN}/flood-${fresh++}.pem`).catch(() => undefined);
+    for (let i = 0; i < 10; i++) await flood();
+
+    // Act: ten flood requests between two callbacks, until the key is fetched.
+    let waitedMs = 0;
+    let key: unknown;
+    while (!key && waitedMs < 600_000) {
+      for (let i = 0; i < 10; i++) {
+        now.advance(200);
+        await flood();
+      }
+      waitedMs += 2000;
+      key = await cache.get(`${ORIGIN}/callback_pub_key_v2.pem`).catch(() => undefined);
+    }
 
     // Assess
-    expect([cached, refetched, nextWindow].map(keyFingerprint)).toEqual(Array(3).fill(keyFingerprint(testKey.publicKey)));
-    expect(hits).toEqual(['/a.pem', '/b.pem', '/b.pem', '/c.pem']);
-  });
+    expect(key).toBeDefined();
+    expect(waitedMs).toBeLessThanOrEqual(120_000);
+  }, 60_000);
 });
 
 describe('KeyResolver with a fetched key', () => {

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOssClient, type OssClient } from '../../../lib/oss/client.js';
+import { ossLocation } from '../../../lib/oss/location.js';
 import { parseDuration } from '../../../lib/reconcile/duration.js';
 import { factsOfEvent, isOssEventDocument, objectWrite, type OssEventEntry } from '../../../lib/reconcile/oss-event.js';
-import { recordOssEvents } from '../../../lib/reconcile/record-events.js';
+import { keySpellings, recordOssEvents, uploadsOfEvents } from '../../../lib/reconcile/record-events.js';
 import { MemoryStore } from '../../../lib/store/memory.js';
 import { uploadId } from '../../../lib/store/upload-id.js';
+import { startFakeOss, type FakeOss } from '../../support/fake-oss.js';
 
 /** The documented sample (Function Compute, "Trigger event format"), with the newer objectMeta. */
 const DOCUMENTED: OssEventEntry = {
@@ -54,8 +57,67 @@ describe('an OSS trigger event', () => {
       events: [DOCUMENTED, { eventName: 'ObjectCreated:UploadPart' }, { eventName: 'ObjectCreated:PostObject', oss: { bucket: { name: 'b' } } }, DOCUMENTED],
     });
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['recorded', 'ignored', 'malformed', 'already recorded']);
-    const id = uploadId({ bucket: 'testbucket', object: 'source/a.png', etag: '688A7BF4F233DC9C88A80BF985AB1234' }, 'unused');
+    const id = uploadId({ bucket: 'testbucket', object: 'source/a.png', etag: '688A7BF4F233DC9C88A80BF985AB1234' }, { facts: 'unused' });
     expect((await store.get(id))?.record).toMatchObject({ source: 'event', reqId: '58F9FF2D3DF792092E12044C', vars: {}, uploader: null });
+  });
+});
+
+describe('an event whose key may be URL-encoded', () => {
+  const ETAG = 'D8E8FCA2DC0F896FD7CB4CB0031BA249';
+  const event = (key: string): OssEventEntry => ({ ...DOCUMENTED, oss: { bucket: { name: 'testbucket' }, object: { key, eTag: ETAG, size: 5 } } });
+  let fake: FakeOss;
+  let oss: OssClient;
+  beforeAll(async () => {
+    fake = await startFakeOss([
+      { key: 'photos/a b.jpg', etag: ETAG, size: 5, lastModified: 0 },
+      { key: 'photos/100%.jpg', etag: ETAG, size: 5, lastModified: 0 },
+      { key: 'photos/c+d.jpg', etag: ETAG, size: 5, lastModified: 0 },
+      { key: 'photos/both%20ways.jpg', etag: ETAG, size: 5, lastModified: 0 },
+      { key: 'photos/both ways.jpg', etag: ETAG, size: 5, lastModified: 0 },
+      { key: 'photos/other%20etag.jpg', etag: 'F'.repeat(32), size: 5, lastModified: 0 },
+    ]);
+    oss = createOssClient({ location: ossLocation({ region: 'cn-hangzhou', endpoint: fake.url }, { region: 'r', endpoint: 'e' }), credentials: () => ({ accessKeyId: 'id', accessKeySecret: 'secret' }) });
+  });
+  afterAll(async () => {
+    oss.close();
+    await fake.close();
+  });
+
+  it('knows which spellings a key may stand for', () => {
+    expect(keySpellings('photos/plain.jpg')).toEqual(['photos/plain.jpg']);
+    expect(keySpellings('photos/a%20b+c.jpg')).toEqual(['photos/a%20b+c.jpg', 'photos/a b+c.jpg', 'photos/a b c.jpg']);
+    expect(keySpellings('photos/100%.jpg')).toEqual(['photos/100%.jpg']);
+    expect(keySpellings('photos/%E2%28.jpg')).toEqual(['photos/%E2%28.jpg']);
+  });
+
+  it('records only the spelling OSS holds with the event’s ETag, asking OSS only for keys that may be encoded', async () => {
+    const store = new MemoryStore();
+    const heads = fake.seen.head;
+    const outcomes = await recordOssEvents(store, { events: [event('photos/a%20b.jpg'), event('photos/a+b.jpg'), event('photos/100%.jpg'), event('photos/c+d.jpg'), event('photos/plain.jpg')] }, { oss });
+    expect(outcomes.map(({ object, outcome }) => [object, outcome])).toEqual([
+      ['photos/a b.jpg', 'recorded'],
+      ['photos/a b.jpg', 'already recorded'],
+      ['photos/100%.jpg', 'recorded'],
+      ['photos/c+d.jpg', 'recorded'],
+      ['photos/plain.jpg', 'recorded'],
+    ]);
+    // Two spellings each for the first, second and fourth; `100%` is no valid encoding and the plain key reads the same either way: no request for them.
+    expect(fake.seen.head - heads).toBe(2 + 2 + 0 + 2 + 0);
+    expect((await store.list({})).map((record) => record.object).sort()).toEqual(['photos/100%.jpg', 'photos/a b.jpg', 'photos/c+d.jpg', 'photos/plain.jpg']);
+  });
+
+  it('records nothing when OSS holds no spelling, or more than one, or when there is no reader to ask', async () => {
+    const store = new MemoryStore();
+    const outcomes = await recordOssEvents(store, { events: [event('photos/gone%20now.jpg'), event('photos/both%20ways.jpg'), event('photos/other%20etag.jpg')] }, { oss });
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['not found', 'ambiguous', 'not found']);
+    expect(await recordOssEvents(store, { events: [event('photos/a%20b.jpg')] })).toEqual([expect.objectContaining({ outcome: 'unverified' })]);
+    expect(await store.list({})).toEqual([]);
+  });
+
+  it('says what it recorded in the terms stats uses', async () => {
+    const store = new MemoryStore();
+    const outcomes = await recordOssEvents(store, { events: [event('photos/plain.jpg'), event('photos/plain.jpg'), { eventName: 'ObjectCreated:UploadPart' }] }, { oss });
+    expect(uploadsOfEvents(outcomes)).toEqual({ callback: 0, event: 2, reconcile: 0, total: 2, coverage: 0 });
   });
 });
 

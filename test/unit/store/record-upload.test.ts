@@ -30,7 +30,17 @@ describe('recordUpload under store faults', () => {
     const started = Date.now();
     await expect(recordWithin(store, upload, 400)).rejects.toMatchObject({ code: 'StoreUnavailable' });
     expect(Date.now() - started).toBeLessThan(900);
-    expect(store.calls.create).toBeGreaterThan(2);
+    expect(store.calls.create).toBeGreaterThan(1);
+    expect(store.calls.create).toBeLessThanOrEqual(4);
+    expect(await inner.list({})).toEqual([]);
+  });
+
+  it('makes at most 4 attempts however long the budget (a SQLite lock held by another process, a throttled store of your own)', async () => {
+    const { inner, store } = setUp({ verb: 'create', times: Infinity, fail: throttled });
+    const attempt = recordWithin(store, upload, 30_000);
+    await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable', message: 'the store could not write the upload record' });
+    await expect(attempt).rejects.toHaveProperty('cause.message', 'throttled');
+    expect(store.calls.create).toBe(4);
     expect(await inner.list({})).toEqual([]);
   });
 
@@ -65,5 +75,27 @@ describe('recordUpload under store faults', () => {
     expect(result.record).toEqual(upload.record);
     expect(store.calls.create).toBe(2);
     expect(await inner.list({})).toHaveLength(1);
+  });
+});
+
+describe('recordUpload and a record of another object under the same id', () => {
+  // Only a row written before ids had namespaces (a reqId chosen to equal another upload's id) gets here.
+  it('never answers with it nor replaces it, whichever source asks', async () => {
+    const store = openMemoryStore();
+    const squatter = storedUpload(uploadRecord({ id: 'shared', object: 'users/mallory/x.jpg', etag: null }));
+    await store.create(squatter);
+    for (const source of ['callback', 'reconcile', 'event'] as const) {
+      const owner = storedUpload(uploadRecord({ id: 'shared', object: 'users/alice/cat.jpg', source }), `fp-${source}`);
+      await expect(recordWithin(store, owner)).rejects.toMatchObject({ code: 'IdempotencyConflict', message: expect.stringMatching(/another object/) });
+    }
+    expect(await store.get('shared')).toEqual(squatter);
+  });
+
+  it('still answers a redelivery, and another upload of the same object with the same ETag, with the stored record', async () => {
+    const store = openMemoryStore();
+    const first = storedUpload(uploadRecord({ id: 'same', etag: '"abc"' }), 'fp-1');
+    await store.create(first);
+    const again = storedUpload(uploadRecord({ id: 'same', etag: 'ABC', vars: { 'x:uid': '9' } }), 'fp-2');
+    expect(await recordWithin(store, again)).toEqual({ record: first.record, replayed: true });
   });
 });

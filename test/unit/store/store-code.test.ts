@@ -25,7 +25,7 @@ describe('storeCode', () => {
     expect(storeCode(refusal(new SqliteError('SQLITE_FULL', 'database or disk is full')))).toBe('SQLITE_FULL');
     expect(storeCode(refusal(new SqliteError('SQLITE_BUSY', 'database is locked'), true))).toBe('SQLITE_BUSY');
     expect(storeCode(refusal(new DynamoDbError('ProvisionedThroughputExceededException', 'slow down', 400), true))).toBe('ProvisionedThroughputExceededException');
-    expect(storeCode(refusal(new TablestoreError('OTSServerBusy', 'server is busy', { status: 503 }), true))).toBe('OTSServerBusy');
+    expect(storeCode(refusal(new TablestoreError('OTSServerBusy', 'server is busy', { operation: 'PutRow', status: 503 }), true))).toBe('OTSServerBusy');
     expect(storeCode(refusal(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }), true))).toBe('ECONNREFUSED');
   });
 

@@ -6,12 +6,15 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import TableStore from 'tablestore';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TransientStoreError, type UploadStore } from '../../../lib/store/port.js';
+import type { AliyunCredentials } from '../../../lib/credentials.js';
+import type { UploadStore } from '../../../lib/store/port.js';
 import type { UploadRecord } from '../../../lib/store/record.js';
 import { openTablestoreStore } from '../../../lib/store/tablestore.js';
-import { LIST_INDEX, LIST_INDEX_FIELDS } from '../../../lib/store/tablestore-layout.js';
-import { TablestoreError, tablestoreClients, type Row, type TablestoreClient, type TablestoreClients } from '../../../lib/store/tablestore-client.js';
+import { LIST_INDEX, LIST_INDEX_FIELDS } from '../../../lib/store/tablestore-admin.js';
+import { Comparator, RowExistence, TablestoreClient, TablestoreError, type Cells, type Condition } from '../../../lib/store/tablestore-client.js';
+import { tablestoreSdkClients } from '../../../lib/store/tablestore-sdk-client.js';
 import { describeStoreContract } from '../../contract/store.contract.js';
+import { documentedError } from '../../support/tablestore-errors.js';
 import { startTablestoreServer, type TablestoreServer } from '../../support/tablestore-server.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { fingerprintOf, recordWithin, storedUpload, uploadRecord } from '../../support/upload-records.js';
@@ -50,115 +53,167 @@ describe('Tablestore over the wire-protocol test server', () => {
     expect(server.indexingErrors).toEqual([]);
   });
 
-  describeStoreContract('tablestore', () => open(), { settle });
+  describeStoreContract('tablestore', () => open(), { settle, interruptWrites: 'one write' });
 
-  describe('Module: tablestore-client', () => {
-    let clients: TablestoreClients;
-    beforeEach(async () => {
-      clients = tablestoreClients(server.endpoint, INSTANCE);
-      const store = await open('wrapper');
+  /** Our own client against the server, signing with `credentials`; closed after each test. */
+  const clients: TablestoreClient[] = [];
+  const clientWith = (credentials: () => AliyunCredentials) => {
+    const client = new TablestoreClient({ endpoint: server.endpoint, instance: INSTANCE, credentials });
+    clients.push(client);
+    return client;
+  };
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  describe('Class: TablestoreClient', () => {
+    beforeAll(async () => {
+      const store = await open('client');
       await store.init();
       await store.close();
     });
-    afterEach(() => clients.close());
+    const missing = { tableName: 'client', primaryKey: { id: 'none' } };
 
-    it("reports Tablestore's error code, where the bare SDK reports only the HTTP status", async () => {
-      // Prepare: the same refused write through the SDK as shipped and through the wrapper.
+    it("reports Tablestore's error code and message, where the bare SDK reports only the HTTP status", async () => {
+      // Prepare: the same refused write through the SDK as shipped and through our client.
       const condition = new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null);
       const bare = new TableStore.Client({ accessKeyId: KEYS.accessKeyId, secretAccessKey: KEYS.accessKeySecret, endpoint: server.endpoint, instancename: INSTANCE, maxRetries: 0 });
       // Act
-      const bareError = await new Promise((resolve) => bare.putRow({ tableName: 'wrapper', primaryKey: [{ id: 'none' }], attributeColumns: [], condition }, resolve));
-      const wrapped = clients.clientFor(KEYS).putRow({ tableName: 'wrapper', primaryKey: { id: 'none' }, columns: {}, condition });
+      const bareError = await new Promise((resolve) => bare.putRow({ tableName: 'client', primaryKey: [{ id: 'none' }], attributeColumns: [], condition }, resolve));
+      const ours = clientWith(() => KEYS).putRow({ ...missing, columns: {}, condition: { rowExistence: RowExistence.EXPECT_EXIST } });
       // Assess
       expect(bareError).toMatchObject({ code: 403 });
-      await expect(wrapped).rejects.toBeInstanceOf(TablestoreError);
-      await expect(wrapped).rejects.toMatchObject({ code: 'OTSConditionCheckFail', message: 'Condition check failed.', status: 403, requestId: expect.any(String) });
+      await expect(ours).rejects.toBeInstanceOf(TablestoreError);
+      await expect(ours).rejects.toMatchObject({ code: 'OTSConditionCheckFail', message: 'Condition check failed.', operation: 'PutRow', status: 403, requestId: expect.any(String) });
     });
 
-    it('keeps one client while the credentials stay the same and builds a new one when they change', async () => {
-      const first = clients.clientFor(KEYS);
-      expect(clients.clientFor({ ...KEYS })).toBe(first);
-      const rotated = clients.clientFor(ROTATED);
-      expect(rotated).not.toBe(first);
-      await rotated.getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } });
-      expect(server.calls.at(-1)).toEqual({ operation: 'GetRow', accessKeyId: ROTATED.accessKeyId });
+    it('signs each request with the credentials the provider gives at that moment', async () => {
+      let current: AliyunCredentials = KEYS;
+      const client = clientWith(() => current);
+      await client.getRow(missing);
+      current = ROTATED;
+      await client.getRow(missing);
+      expect(server.calls.slice(-2)).toEqual([
+        { operation: 'GetRow', accessKeyId: KEYS.accessKeyId },
+        { operation: 'GetRow', accessKeyId: ROTATED.accessKeyId },
+      ]);
     });
 
     it('signs with the STS token, which the server checks like the signature', async () => {
-      expect(await clients.clientFor(STS).getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } })).toBeUndefined();
-      await expect(clients.clientFor({ ...STS, securityToken: 'stale' }).getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } })).rejects.toMatchObject({
-        code: 'OTSAuthFailed',
-        message: 'The security token is invalid.',
-      });
-      await expect(clients.clientFor({ ...KEYS, accessKeySecret: 'wrong' }).getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } })).rejects.toMatchObject({
-        code: 'OTSAuthFailed',
-        message: 'Signature mismatch.',
-      });
+      expect(await clientWith(() => STS).getRow(missing)).toBeUndefined();
+      await expect(clientWith(() => ({ ...STS, securityToken: 'stale' })).getRow(missing)).rejects.toMatchObject({ code: 'OTSAuthFailed', message: 'The security token is invalid.' });
+      await expect(clientWith(() => ({ ...KEYS, accessKeySecret: 'wrong' })).getRow(missing)).rejects.toMatchObject({ code: 'OTSAuthFailed', message: 'Signature mismatch.' });
     });
 
     it('rejects with the signal reason as soon as the signal aborts, and sends nothing when it already has', async () => {
-      const client = clients.clientFor(KEYS);
+      const client = clientWith(() => KEYS);
       server.delayNext(1, 1_000);
       const reason = new Error('deadline');
       const started = Date.now();
-      await expect(client.getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } }, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'TimeoutError' });
+      await expect(client.getRow(missing, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'TimeoutError' });
       expect(Date.now() - started).toBeLessThan(500);
       const before = server.calls.length;
-      await expect(client.getRow({ tableName: 'wrapper', primaryKey: { id: 'x' } }, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      await expect(client.getRow(missing, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
       expect(server.calls).toHaveLength(before);
+    });
+
+    it('reads many rows with one BatchGetRow, in the order asked, none where there is no row', async () => {
+      const client = clientWith(() => KEYS);
+      const columns = { text: 'é', count: 7n, flag: true, ratio: 0.5, blob: Buffer.from([0, 255]) };
+      await client.putRow({ tableName: 'client', primaryKey: { id: 'many' }, columns, condition: { rowExistence: RowExistence.IGNORE } });
+      const before = server.calls.length;
+      const rows = await client.batchGetRow({ tableName: 'client', primaryKeys: [{ id: 'absent' }, { id: 'many' }] });
+      expect(server.calls.slice(before).map((call) => call.operation)).toEqual(['BatchGetRow']);
+      expect(rows).toEqual([undefined, { primaryKey: { id: 'many' }, columns }]);
+      expect(await client.getRow({ tableName: 'client', primaryKey: { id: 'many' }, columnsToGet: ['count', 'flag'] })).toEqual({ primaryKey: { id: 'many' }, columns: { count: 7n, flag: true } });
     });
   });
 
-  describe("the test server's conditional PutRow, as Tablestore evaluates it", () => {
-    const { Condition, SingleColumnCondition, RowExistenceExpectation, ComparatorType } = TableStore;
+  describe('the SDK side (store init, listing): time limits the SDK lacks', () => {
+    it('fails a call whose server stays silent, and one that takes too long in all, with a code', async () => {
+      const silent = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 100, totalMs: 5_000 });
+      const slow = tablestoreSdkClients(server.endpoint, INSTANCE, { silenceMs: 5_000, totalMs: 200 });
+      try {
+        server.delayNext(2, 1_000);
+        const started = Date.now();
+        await expect(silent.clientFor(KEYS).describeTable('client')).rejects.toMatchObject({
+          name: 'TablestoreError',
+          code: 'NetworkingError',
+          message: 'Connection timed out after 100ms',
+          operation: 'DescribeTable',
+        });
+        await expect(slow.clientFor(KEYS).listSearchIndexes('client')).rejects.toMatchObject({ name: 'TablestoreError', code: 'TotalTimeout', operation: 'ListSearchIndex' });
+        expect(Date.now() - started).toBeLessThan(900);
+      } finally {
+        silent.close();
+        slow.close();
+      }
+    });
+  });
+
+  describe("the test server's conditional PutRow, only as Tablestore documents it", () => {
     /** `source != 'callback'`, passing a missing column when `passIfMissing`. */
-    const notACallback = (existence: number, passIfMissing: boolean) =>
-      new Condition(existence, new SingleColumnCondition('source', 'callback', ComparatorType.NOT_EQUAL, passIfMissing, true));
-    let clients: TablestoreClients;
+    const notACallback = (rowExistence: Condition['rowExistence'], passIfMissing: boolean): Condition => ({
+      rowExistence,
+      column: { column: 'source', comparator: Comparator.NOT_EQUAL, value: 'callback', passIfMissing, latestVersionOnly: true },
+    });
     let client: TablestoreClient;
     beforeAll(async () => {
-      clients = tablestoreClients(server.endpoint, INSTANCE);
-      client = clients.clientFor(KEYS);
       const store = await open('conditions');
       await store.init();
       await store.close();
     });
-    afterAll(() => clients.close());
+    beforeEach(() => {
+      client = clientWith(() => KEYS);
+    });
 
-    const put = (id: string, columns: Row, condition: TableStore.Condition) =>
+    const put = (id: string, columns: Cells, condition: Condition) =>
       client.putRow({ tableName: 'conditions', primaryKey: { id }, columns, condition }).then(
         () => 'written',
         (error: TablestoreError) => error.code,
       );
     const columnsOf = async (id: string) => (await client.getRow({ tableName: 'conditions', primaryKey: { id } }))?.columns;
 
-    it('under IGNORE checks an absent row as one whose columns are all missing: passIfMissing decides', async () => {
-      expect(await put('absent-passes', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
-      expect(await put('absent-fails', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, false))).toBe('OTSConditionCheckFail');
-      expect(await columnsOf('absent-fails')).toBeUndefined();
-    });
-
-    it('under IGNORE replaces a row that passes whole, and leaves one that fails untouched', async () => {
-      await put('listed', { source: 'reconcile', size: 'old' }, new Condition(RowExistenceExpectation.IGNORE, null));
-      expect(await put('listed', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
-      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
-      expect(await put('listed', { source: 'callback', size: 'new' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('OTSConditionCheckFail');
-      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
-      await put('no-source', { other: 'x' }, new Condition(RowExistenceExpectation.IGNORE, null));
-      expect(await put('no-source', { source: 'callback' }, notACallback(RowExistenceExpectation.IGNORE, true))).toBe('written');
-    });
-
-    it('under EXPECT_NOT_EXIST writes only where there is no row, whatever it holds', async () => {
-      expect(await put('new', { source: 'reconcile' }, new Condition(RowExistenceExpectation.EXPECT_NOT_EXIST, null))).toBe('written');
-      expect(await put('new', { source: 'event' }, new Condition(RowExistenceExpectation.EXPECT_NOT_EXIST, null))).toBe('OTSConditionCheckFail');
-      expect(await put('new', { source: 'event' }, notACallback(RowExistenceExpectation.EXPECT_NOT_EXIST, true))).toBe('OTSConditionCheckFail');
+    it('checks row existence first: EXPECT_EXIST fails on no row, EXPECT_NOT_EXIST on any row, whatever it holds', async () => {
+      expect(await put('absent', { source: 'reconcile' }, notACallback(RowExistence.EXPECT_EXIST, true))).toBe('OTSConditionCheckFail');
+      expect(await columnsOf('absent')).toBeUndefined();
+      expect(await put('new', { source: 'reconcile' }, { rowExistence: RowExistence.EXPECT_NOT_EXIST })).toBe('written');
+      expect(await put('new', { source: 'event' }, { rowExistence: RowExistence.EXPECT_NOT_EXIST })).toBe('OTSConditionCheckFail');
+      expect(await put('new', { source: 'event' }, notACallback(RowExistence.EXPECT_NOT_EXIST, true))).toBe('OTSConditionCheckFail');
       expect(await columnsOf('new')).toEqual({ source: 'reconcile' });
+    });
+
+    it('then the column condition over the cells of a row that exists: replaced whole when it passes, untouched when it fails', async () => {
+      await put('listed', { source: 'reconcile', size: 'old' }, { rowExistence: RowExistence.IGNORE });
+      expect(await put('listed', { source: 'callback' }, notACallback(RowExistence.EXPECT_EXIST, false))).toBe('written');
+      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
+      expect(await put('listed', { source: 'callback', size: 'new' }, notACallback(RowExistence.EXPECT_EXIST, false))).toBe('OTSConditionCheckFail');
+      expect(await columnsOf('listed')).toEqual({ source: 'callback' });
+      // A row without the column: pass_if_missing decides.
+      await put('no_source', { other: 'x' }, { rowExistence: RowExistence.IGNORE });
+      expect(await put('no_source', { source: 'callback' }, notACallback(RowExistence.EXPECT_EXIST, false))).toBe('OTSConditionCheckFail');
+      expect(await put('no_source', { source: 'callback' }, notACallback(RowExistence.EXPECT_EXIST, true))).toBe('written');
+    });
+
+    it('refuses to guess what a column condition does on a row that does not exist, through our client and the SDK alike', async () => {
+      expect(await put('nothing', { source: 'callback' }, notACallback(RowExistence.IGNORE, true))).toBe('NotDocumentedByTablestore');
+      expect(await put('nothing', { source: 'callback' }, notACallback(RowExistence.EXPECT_NOT_EXIST, true))).toBe('NotDocumentedByTablestore');
+      const { Condition: SdkCondition, SingleColumnCondition, RowExistenceExpectation, ComparatorType } = TableStore;
+      const sdkCondition = new SdkCondition(RowExistenceExpectation.IGNORE, new SingleColumnCondition('source', 'callback', ComparatorType.NOT_EQUAL, true, true));
+      const bare = new TableStore.Client({ accessKeyId: KEYS.accessKeyId, secretAccessKey: KEYS.accessKeySecret, endpoint: server.endpoint, instancename: INSTANCE, maxRetries: 0 });
+      const bareError = await new Promise((resolve) => bare.putRow({ tableName: 'conditions', primaryKey: [{ id: 'nothing' }], attributeColumns: [{ source: 'callback' }], condition: sdkCondition }, resolve));
+      expect(bareError).toMatchObject({ code: 501 });
+      expect(await columnsOf('nothing')).toBeUndefined();
     });
   });
 
-  it('works bundled as the deployed functions are: ESM, hence strict mode', async () => {
+  it('works bundled as the deployed functions are (ESM, hence strict mode), loading the SDK only to list', async () => {
     // Prepare: the adapter and recordUpload through the functions' own esbuild options, run in a
     // fresh process (this one already ran the SDK unbundled, which leaves its implicit globals behind).
+    // The table is made here, so the bundle records and binds before anything loads the SDK.
+    const setup = await open('bundled');
+    await setup.init();
+    await setup.close();
     const dir = bundleDir;
     await build({
       ...esbuildOptions.functionBuildOptions,
@@ -170,7 +225,8 @@ describe('Tablestore over the wire-protocol test server', () => {
           import { openTablestoreStore } from './lib/store/tablestore.ts';
           const keys = { accessKeyId: '${KEYS.accessKeyId}', accessKeySecret: '${KEYS.accessKeySecret}' };
           const store = await openTablestoreStore('${INSTANCE}', 'bundled', { endpoint: process.argv[2], aliyunCredentials: () => keys });
-          await store.init();
+          // What the SDK sets on load (tablestore-sdk-client.ts).
+          const sdkGlobals = () => ['pro', 'sub', 'key', 'size'].filter((name) => name in globalThis);
           const record = { id: 'b', source: 'callback', bucket: 'b', object: 'k', etag: null, size: 1, mimeType: null, crc64: null, contentMd5: null,
             operation: null, reqId: 'b', clientIp: null, vpcId: null, image: null, vars: {}, uploader: null, receivedAt: 'now' };
           const deliver = async () => {
@@ -185,9 +241,11 @@ describe('Tablestore over the wire-protocol test server', () => {
           const again = await deliver();
           const bound = await store.bind({ key: 'ticket:b', value: 'first', expiresAt: Date.now() + 60000 });
           const rebound = await store.bind({ key: 'ticket:b', value: 'second', expiresAt: Date.now() + 60000 });
+          const beforeListing = sdkGlobals();
+          await store.init();
           await sleep(${4 * INDEX_LAG_MS});
           const listed = (await store.list({ source: 'callback' })).length;
-          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, bound, rebound, listed }));
+          console.log(JSON.stringify({ first: first.replayed, again: again.replayed, bound, rebound, beforeListing, listed, afterListing: sdkGlobals() }));
           await store.close();`,
         resolveDir: process.cwd(),
         loader: 'ts',
@@ -204,7 +262,15 @@ describe('Tablestore over the wire-protocol test server', () => {
       stderr: error.stderr.split('\n').filter((line) => line.length < 300).join('\n'),
     }));
     // Assess
-    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({ first: false, again: true, bound: 'first', rebound: 'first', listed: 1 });
+    expect(JSON.parse(run.stdout || 'null'), run.stderr).toEqual({
+      first: false,
+      again: true,
+      bound: 'first',
+      rebound: 'first',
+      beforeListing: [],
+      listed: 1,
+      afterListing: ['pro', 'sub', 'key', 'size'],
+    });
   });
 
   describe('Function: openTablestoreStore', () => {
@@ -219,14 +285,7 @@ describe('Tablestore over the wire-protocol test server', () => {
     const callback = (id: string, more: Partial<UploadRecord> = {}) => storedUpload(uploadRecord({ id, ...more }), fingerprint);
     const listing = (id: string) => storedUpload(uploadRecord({ id, source: 'reconcile', vars: {}, uploader: null }), fingerprintOf(`listing ${id}`));
     const ticket = (value: string) => ({ key: 'ticket:jti-1', value, expiresAt: Date.now() + 60_000 });
-    const rawRow = async (table: string, id: string) => {
-      const clients = tablestoreClients(server.endpoint, INSTANCE);
-      try {
-        return (await clients.clientFor(KEYS).getRow({ tableName: table, primaryKey: { id } }))?.columns;
-      } finally {
-        clients.close();
-      }
-    };
+    const rawRow = async (table: string, id: string) => (await clientWith(() => KEYS).getRow({ tableName: table, primaryKey: { id } }))?.columns;
 
     it('describes itself without credentials and needs an endpoint and a table name Tablestore accepts', async () => {
       store = await open('described');
@@ -242,7 +301,7 @@ describe('Tablestore over the wire-protocol test server', () => {
       await store.init({ report: (line) => lines.push(line) });
       await store.init({ report: (line) => lines.push(line) });
       expect(lines).toEqual(['created table created', `created search index ${LIST_INDEX} on created`, `table created exists with its search index ${LIST_INDEX}`]);
-      const clients = tablestoreClients(server.endpoint, INSTANCE);
+      const clients = tablestoreSdkClients(server.endpoint, INSTANCE);
       const client = clients.clientFor(KEYS);
       expect(await client.describeTable('created')).toEqual({ primaryKey: [{ name: 'id', type: 2 }] });
       expect(await client.listSearchIndexes('created')).toEqual([LIST_INDEX]);
@@ -256,7 +315,7 @@ describe('Tablestore over the wire-protocol test server', () => {
 
     it('refuses, naming the missing field and what to do, a listing index made before records had a source', async () => {
       // Prepare: the table and index as the claim-based version created them (`status` where `source` is now).
-      const clients = tablestoreClients(server.endpoint, INSTANCE);
+      const clients = tablestoreSdkClients(server.endpoint, INSTANCE);
       const client = clients.clientFor(KEYS);
       await client.createTable({ tableMeta: { tableName: 'earlier', primaryKey: [{ name: 'id', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
       const earlierFields = LIST_INDEX_FIELDS.map((field) => (field.fieldName === 'source' ? { ...field, fieldName: 'status' } : field));
@@ -271,7 +330,9 @@ describe('Tablestore over the wire-protocol test server', () => {
 
     it('retries init while the new table is not ready or throttled', async () => {
       store = await open('slow_to_load');
-      server.throttleNext(2);
+      server.failNext(1, documentedError('OTSTableNotReady'));
+      await store.init();
+      server.failNext(2);
       await store.init();
       expect(await store.list({})).toEqual([]);
     });
@@ -310,8 +371,9 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect(await operations(() => store.create(listing('a')))).toEqual(['PutRow', 'GetRow']);
       expect(await operations(() => store.create(listing('b')))).toEqual(['PutRow']);
       expect(await operations(() => store.create(listing('b')))).toEqual(['PutRow', 'GetRow']);
-      // A callback replaces the listing's record in the same one write.
-      expect(await operations(() => store.create(callback('b')))).toEqual(['PutRow']);
+      // A callback over a listing's record: refused where nothing is, it reads the record and replaces
+      // it under a condition on the row that is there.
+      expect(await operations(() => store.create(callback('b')))).toEqual(['PutRow', 'GetRow', 'PutRow']);
       expect(await store.get('b')).toEqual(callback('b'));
       expect(await operations(() => store.bind(ticket('first')))).toEqual(['PutRow']);
       expect(await operations(() => store.bind(ticket('second')))).toEqual(['PutRow', 'GetRow']);
@@ -372,6 +434,28 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect((await store.list({ limit: 101 })).map((record) => record.id)).toEqual(all.slice(0, 101).map((record) => record.id));
     });
 
+
+    it('counts with one Search a period, whose groups count every row of the period, past a page of rows', async () => {
+      store = await open();
+      await store.init();
+      // More rows than one search page in a period: the groups count them all.
+      const records = Array.from({ length: 130 }, (_, n) =>
+        uploadRecord({ id: `c${n}`, source: n % 10 === 0 ? 'event' : 'callback', receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString() }),
+      );
+      for (const record of records) await store.create(storedUpload(record));
+      await settle();
+      const bounds = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z'];
+      let counts: unknown;
+      const sent = await operations(async () => {
+        counts = await store.count?.({ bounds });
+      });
+      expect(sent).toEqual(['Search', 'Search', 'Search']);
+      expect(counts).toEqual([
+        { callback: 54, event: 6, reconcile: 0 },
+        { callback: 54, event: 6, reconcile: 0 },
+        { callback: 9, event: 1, reconcile: 0 },
+      ]);
+    });
     it('signs each call with the credentials the provider gives at that moment, else the environment', async () => {
       let current: typeof KEYS | undefined = KEYS;
       store = await open('rotating', () => current);
@@ -396,27 +480,36 @@ describe('Tablestore over the wire-protocol test server', () => {
     });
 
     describe('faults', () => {
+      /** The retry strategy's waits: the shortest (0) or the longest (0.99) jitter allows. */
+      const jitter = (random: number) => vi.spyOn(Math, 'random').mockReturnValue(random);
       beforeEach(async () => {
         store = await open();
         await store.init();
       });
 
-      it('turns throttling and busy servers into TransientStoreError, keeping the Tablestore error as the cause', async () => {
-        server.throttleNext(1);
-        await expect(store.get('a')).rejects.toSatisfy((error) => error instanceof TransientStoreError && error.cause instanceof TablestoreError && error.cause.code === 'OTSServerBusy');
-        server.throttleNext(1, 'OTSNotEnoughCapacityUnit');
-        await expect(store.create(callback('a'))).rejects.toBeInstanceOf(TransientStoreError);
+      it('sends a callback at most 4 PutRows against a table that throttles everything, then answers 503 with Tablestore\'s code in the cause', async () => {
+        jitter(0);
+        server.failNext(Number.POSITIVE_INFINITY);
+        let refusal: unknown;
+        const sent = await operations(async () => {
+          refusal = await recordWithin(store, callback('a')).catch((error: unknown) => error);
+        });
+        expect(sent).toEqual(['PutRow', 'PutRow', 'PutRow', 'PutRow']);
+        expect(refusal).toMatchObject({ code: 'StoreUnavailable', status: 503, cause: { name: 'TablestoreError', code: 'OTSServerBusy' } });
+        server.clearFaults();
         expect(await store.get('a')).toBeUndefined();
       });
 
-      it('lets every other error through untouched', async () => {
+      it('lets every other error through untouched, with one request', async () => {
         const missing = await open('never_created');
-        await expect(missing.get('a')).rejects.toMatchObject({ name: 'TablestoreError', code: 'OTSObjectNotExist', message: 'Requested table does not exist.' });
+        const sent = await operations(() => expect(missing.get('a')).rejects.toMatchObject({ name: 'TablestoreError', code: 'OTSObjectNotExist', message: 'Requested table does not exist.' }));
+        expect(sent).toEqual(['GetRow']);
         await missing.close();
       });
 
       it('records once through throttled calls, retrying within the budget', async () => {
-        server.throttleNext(3);
+        jitter(0);
+        server.failNext(3);
         const sent = await operations(async () => {
           expect(await recordWithin(store, callback('a'))).toEqual({ record: callback('a').record, replayed: false });
         });
@@ -425,19 +518,47 @@ describe('Tablestore over the wire-protocol test server', () => {
         expect(await store.list({})).toEqual([callback('a').record]);
       });
 
+      it('reads back a write whose answer was cut off, and answers with the record it finds', async () => {
+        server.cutNextAnswer();
+        let result: Awaited<ReturnType<typeof recordWithin>> | undefined;
+        const sent = await operations(async () => {
+          result = await recordWithin(store, callback('a'));
+        });
+        expect(sent).toEqual(['PutRow', 'GetRow']);
+        expect(result?.record).toEqual(callback('a').record);
+        expect(await store.get('a')).toEqual(callback('a'));
+      });
+
       it('answers 503 StoreUnavailable in time when the store is down, and stores nothing', async () => {
-        // The longest backoff every time, so the last wait never ends right at the deadline.
-        vi.spyOn(Math, 'random').mockReturnValue(0.99);
+        // The longest backoff every time: the client begins no wait past the deadline.
+        jitter(0.99);
         await server.stop();
         try {
-          await expect(store.get('a')).rejects.toSatisfy((error) => error instanceof TransientStoreError && (error.cause as TablestoreError).code === 'NetworkingError');
+          await expect(store.get('a')).rejects.toMatchObject({ name: 'TablestoreError', code: 'ECONNREFUSED' });
           const started = Date.now();
-          await expect(recordWithin(store, callback('a'), 400)).rejects.toMatchObject({ code: 'StoreUnavailable', status: 503 });
+          await expect(recordWithin(store, callback('a'), 400)).rejects.toMatchObject({ code: 'StoreUnavailable', status: 503, cause: { code: 'ECONNREFUSED' } });
           expect(Date.now() - started).toBeLessThan(400);
         } finally {
           await server.start();
         }
         expect(await store.get('a')).toBeUndefined();
+      });
+
+      it('reads many ids with one BatchGetRow, asking again only for the rows Tablestore failed one by one', async () => {
+        await store.create(callback('a'));
+        await store.create(listing('b'));
+        jitter(0);
+        server.failRowsNext(2, documentedError('OTSPartitionUnavailable'));
+        let found = new Map();
+        const sent = await operations(async () => {
+          found = await store.getMany!(['a', 'absent', 'b', 'a', 'binding:ticket:jti-1']);
+        });
+        expect(sent).toEqual(['BatchGetRow', 'BatchGetRow']);
+        expect(found).toEqual(new Map([['a', callback('a')], ['b', listing('b')]]));
+        server.failRowsNext(1, documentedError('OTSObjectNotExist'));
+        const failed = await operations(() => expect(store.getMany!(['a', 'b'])).rejects.toMatchObject({ code: 'OTSObjectNotExist', operation: 'BatchGetRow' }));
+        expect(failed).toEqual(['BatchGetRow']);
+        expect(await operations(() => store.getMany!(['binding:x']))).toEqual([]);
       });
 
       it('answers DeadlineExceeded on time when a call hangs; the write lands later and a redelivery gets it', async () => {
@@ -503,7 +624,7 @@ describe.runIf(LIVE.endpoint && LIVE.instance && LIVE.credentials)('live Tablest
     expect(await store.get('exact')).toEqual(upload);
   });
 
-  it("lets a callback replace a listing's record (passIfMissing and IGNORE as the adapter relies on), and nothing replace a callback's", async () => {
+  it("lets a callback replace a listing's record (EXPECT_EXIST and a condition on source, as the store relies on), and nothing replace a callback's", async () => {
     const listed = storedUpload(uploadRecord({ id: 'listed', source: 'reconcile', vars: {} }), fingerprintOf('listing'));
     const callback = storedUpload(uploadRecord({ id: 'listed' }), fingerprint);
     expect(await store.create(listed)).toEqual({ created: true });

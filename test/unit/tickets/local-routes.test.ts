@@ -6,6 +6,7 @@ import type { UploadRecord } from '../../../lib/store/record.js';
 import { loadTicketConfig } from '../../../lib/tickets/config.js';
 import { ConfigError } from '../../../lib/config.js';
 import { ticketRoutes, ticketRoutesFromEnv } from '../../../lib/tickets/local-routes.js';
+import { statsAnswer } from '../../../lib/stats/stats-route.js';
 import { createTicketService } from '../../../lib/tickets/service.js';
 import { WEB_ROOT } from '../../../scripts/dev-stack.js';
 
@@ -60,6 +61,21 @@ describe('the local server routes beside the callback', () => {
     for (const path of ['/index.html', '/../package.json', '/%2e%2e/package.json', '/web/app.js']) expect(routes(get(path))).toBeUndefined();
   });
 
+  it('counts every upload per hour by source for any signed-in user, and refuses anyone else, other methods and windows', async () => {
+    const routes = await setup();
+    const day = await routes(get('/stats', { 'x-dev-user': 'bob' }))!;
+    expect(day.status).toBe(200);
+    const answer = JSON.parse(day.body.toString());
+    expect(answer).toMatchObject({ window: 'day', by: 'hour' });
+    expect(answer.periods).toHaveLength(24);
+    const week = await json(routes({ ...get('/stats', { 'x-dev-user': 'bob' }), rawQuery: 'window=week' }));
+    expect(week.periods).toHaveLength(168);
+    expect((await routes(get('/stats'))!).status).toBe(401);
+    expect((await routes(get('/stats', { 'x-dev-user': 'bob' }, 'POST'))!).status).toBe(405);
+    const month = await routes({ ...get('/stats', { 'x-dev-user': 'bob' }), rawQuery: 'window=month' })!;
+    expect({ status: month.status, code: JSON.parse(month.body.toString()).code }).toEqual({ status: 400, code: 'MalformedRequest' });
+  });
+
   it('hands the callback (any other request) to the receiver', async () => {
     const routes = await setup();
     expect(routes(get('/oss/callback', {}, 'POST'))).toBeUndefined();
@@ -71,6 +87,27 @@ describe('the local server routes beside the callback', () => {
     const answer = await routes({ ...get('/tickets', { 'x-dev-user': 'alice' }, 'POST'), body: Buffer.from('{"fileName":"a.txt","size":1}') })!;
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body.toString()).key).toMatch(/^uploads\/alice\//);
+  });
+});
+
+describe('statsAnswer', () => {
+  it('counts the current hour and the 23 before it, or the week, each upload in its hour by source', async () => {
+    const store = new MemoryStore();
+    const at = (id: string, source: UploadRecord['source'], receivedAt: string) => store.create({ fingerprint: id, record: { ...record(id, null), source, receivedAt } });
+    await at('a', 'callback', '2025-06-01T11:59:59.999Z');
+    await at('b', 'event', '2025-06-01T12:00:00.000Z');
+    await at('c', 'callback', '2025-06-01T12:30:00.000Z');
+    await at('d', 'reconcile', '2025-05-31T13:00:00.000Z');
+    await at('e', 'callback', '2025-05-31T12:59:59.999Z');
+    const now = new Date('2025-06-01T12:45:00.000Z');
+    const day = JSON.parse((await statsAnswer(store, get('/stats'), now)).body.toString());
+    expect(day.since).toBe('2025-05-31T13:00:00.000Z');
+    expect(day.periods.at(-1)).toEqual({ start: '2025-06-01T12:00:00.000Z', end: now.toISOString(), callback: 1, event: 1, reconcile: 0, total: 2, coverage: 0.5 });
+    expect(day.periods.at(-2)).toMatchObject({ callback: 1, total: 1 });
+    expect(day.periods[0]).toMatchObject({ reconcile: 1, total: 1 });
+    expect(day.overall).toEqual({ callback: 2, event: 1, reconcile: 1, total: 4, coverage: 0.5 });
+    const week = JSON.parse((await statsAnswer(store, { ...get('/stats'), rawQuery: 'window=week' }, now)).body.toString());
+    expect(week.overall.total).toBe(5);
   });
 });
 

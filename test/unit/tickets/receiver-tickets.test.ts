@@ -148,11 +148,11 @@ describe('receiver with upload tickets', () => {
     const first = callback({ ticket: jws, object: 'uploads/alice/a.png', reqId: 'R1' });
     expect((await receiver.handle(first)).status).toBe(200);
     const redelivery = await receiver.handle(first);
-    expect(json(redelivery).record.id).toBe('R1');
+    expect(json(redelivery).record.id).toBe('req:R1');
     // A second upload of the same object (the browser retried): a new OSS request id, a new record.
     expect((await receiver.handle(callback({ ticket: jws, object: 'uploads/alice/a.png', reqId: 'R2' }))).status).toBe(200);
     expect(await refusal({ ticket: jws, object: 'uploads/alice/b.png', reqId: 'R3' }, 'TicketReused')).toMatch(/another object/);
-    expect((await store.list({})).map((record) => record.id).sort()).toEqual(['R1', 'R2']);
+    expect((await store.list({})).map((record) => record.id).sort()).toEqual(['req:R1', 'req:R2']);
   });
 
   it('lets one of two objects racing on one ticket through', async () => {

@@ -80,6 +80,7 @@ describe('ticket function configuration', () => {
     ['a TTL out of range', { OSS_TICKET_TTL_SECONDS: '5' }, /OSS_TICKET_TTL_SECONDS must be a whole number from 30 to 86400/],
     ['a size over the 5 GB of PostObject', { OSS_TICKET_MAX_SIZE: String(6 * 1024 ** 3) }, /OSS_TICKET_MAX_SIZE must be a whole number/],
     ['a key prefix without its slash', { OSS_TICKET_KEY_PREFIX: 'uploads' }, /OSS_TICKET_KEY_PREFIX must be empty or a folder/],
+    ['a dated key prefix out of order', { OSS_TICKET_KEY_PREFIX: 'uploads/{dd}/{mm}/' }, /OSS_TICKET_KEY_PREFIX: the prefix "uploads\/\{dd\}\/\{mm\}\/" must give the date fields from \{yyyy\} down/],
     ['a bad content type', { OSS_TICKET_CONTENT_TYPES: 'images' }, /OSS_TICKET_CONTENT_TYPES must list types/],
   ])('refuses to start without or with a wrong %s, naming the variable', (_, change, message) => {
     expect(failure({ ...BASE, ...change })).toMatch(message);

@@ -102,6 +102,14 @@ describe('the ticket function', () => {
     expect(upload.fields['Content-Type']).toBe('application/octet-stream');
   });
 
+  it('issues keys under the folder of the day (UTC) with a dated key prefix, and binds the ticket and the policy to it', async () => {
+    const { tickets } = service({ OSS_TICKET_KEY_PREFIX: 'uploads/{yyyy}/{mm}/{dd}/' });
+    const upload = json(await tickets.handle(request({ fileName: 'cat.png', size: 10, contentType: 'image/png' })));
+    expect(upload.key).toMatch(/^uploads\/2025\/06\/01\/alice\/[0-9a-f-]{36}\/cat\.png$/);
+    expect(decode(upload.fields.policy).conditions[1]).toEqual(['starts-with', '$key', 'uploads/2025/06/01/alice/']);
+    expect(await verifyTicket(upload.fields['x:ticket'], parseTicketKeys(KEYS), NOW)).toMatchObject({ prefix: 'uploads/2025/06/01/alice/' });
+  });
+
   it('asks for no SNI when the callback URL is plain http', async () => {
     const { tickets } = service({ OSS_CALLBACK_URL: 'http://127.0.0.1:9000/oss/callback' });
     const upload = json(await tickets.handle(request({ fileName: 'a.txt', size: 1 })));
