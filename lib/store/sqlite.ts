@@ -4,7 +4,7 @@ import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, ty
 import type { UploadRecord } from './record.js';
 import { checkCountQuery, noCounts } from './count-query.js';
 import { groupCommit } from './group-commit.js';
-import { JOURNAL_SIZE_LIMIT, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
 import { normalEtag } from './upload-id.js';
@@ -17,6 +17,9 @@ import { normalEtag } from './upload-id.js';
  * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
  */
 const BUSY_TIMEOUT_MS = 0;
+
+/** How many restarts of the log one write waits out before it fails busy like any other locked write. */
+const MAX_RESTART_WAITS = 3;
 
 /**
  * Opening is another matter: it happens once, before the store serves anything, and several
@@ -107,7 +110,7 @@ export class SqliteStore implements UploadStore {
   readonly #file: FileIdentity | undefined;
   readonly #begin: SqliteStatement<never>;
   readonly #commit: SqliteStatement<never>;
-  #checkpointer: Checkpointer | undefined;
+  readonly #checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
@@ -120,8 +123,6 @@ export class SqliteStore implements UploadStore {
       this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = NORMAL');
-      // When a writer starts the log again from its beginning, the file is trimmed to this size.
-      this.#db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
       this.#migrate();
       this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } catch (error) {
@@ -129,6 +130,7 @@ export class SqliteStore implements UploadStore {
       throw asSqliteError(error);
     }
     this.#file = path === ':memory:' ? undefined : fileIdentity(resolve(path));
+    this.#checkpointer = this.#startCheckpointer();
 
     // A callback's record replaces one made from a listing or an event; nothing replaces a callback's.
     const insert = this.#db.prepare(`
@@ -147,10 +149,7 @@ export class SqliteStore implements UploadStore {
       for (const name in record.vars) addVar.run(name, record.vars[name] as string, record.id);
       return { created: true };
     };
-    this.#create = groupCommit((uploads: StoredUpload[]) => {
-      this.#checkpointer ??= this.#startCheckpointer();
-      return this.#write(() => uploads.map(write));
-    });
+    this.#create = groupCommit((uploads: StoredUpload[]) => this.#write(() => uploads.map(write)));
     this.#get = select;
     this.#getMany = this.#db.prepare('SELECT id, fingerprint, record FROM upload_records WHERE id IN (SELECT value FROM json_each(?))');
 
@@ -166,7 +165,7 @@ export class SqliteStore implements UploadStore {
   }
 
   create(upload: StoredUpload): Promise<CreateOutcome> {
-    return this.#create(upload);
+    return this.#outlastingLogRestarts(() => this.#create(upload));
   }
 
   async get(id: string): Promise<StoredUpload | undefined> {
@@ -187,7 +186,7 @@ export class SqliteStore implements UploadStore {
   }
 
   async bind(binding: Binding): Promise<string> {
-    return this.#write(() => this.#bind(binding));
+    return this.#outlastingLogRestarts(async () => this.#write(() => this.#bind(binding)));
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {
@@ -203,10 +202,12 @@ export class SqliteStore implements UploadStore {
   /** Checkpoints get a table of their own on first use: nothing else reads it, so the schema version stays. */
   async putCheckpoint(name: string, value: string): Promise<void> {
     checkCheckpoint(name, value);
-    this.#write(() => {
-      this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
-      this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
-    });
+    await this.#outlastingLogRestarts(async () =>
+      this.#write(() => {
+        this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
+        this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+      }),
+    );
   }
 
   async list(query: ListQuery): Promise<UploadRecord[]> {
@@ -301,7 +302,7 @@ export class SqliteStore implements UploadStore {
    * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
    */
   async checkWritable(): Promise<void> {
-    this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`));
+    await this.#outlastingLogRestarts(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)));
   }
 
   async close(): Promise<void> {
@@ -310,11 +311,28 @@ export class SqliteStore implements UploadStore {
     if (this.#db.isOpen) this.#db.close();
   }
 
-  /** Started with the first write: a store that only reads never needs one. */
+  /**
+   * Writes wait while the checkpoint worker restarts the log (a few tens of milliseconds now and
+   * then, see sqlite-checkpointer.ts), and one that found the file locked by it is made again as
+   * soon as it is done, instead of failing busy into the caller's backoff; the writes that waited
+   * share one commit. Any other lock (another process) fails at once, as every lock does.
+   */
+  async #outlastingLogRestarts<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.#checkpointer?.holdsWrites()) await this.#checkpointer.restarted();
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt === MAX_RESTART_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.holdsWrites()) throw error;
+      }
+    }
+  }
+
+  /** Started with the store, so it checkpoints from the first write of a burst on. */
   #startCheckpointer(): Checkpointer | undefined {
-    if (this.#path === ':memory:') return undefined;
+    if (!this.#file) return undefined;
     this.#db.exec('PRAGMA wal_autocheckpoint = 0');
-    return startCheckpointer(this.#path, this.#db.driver, () => {
+    return startCheckpointer(this.#path, this.#file, this.#db.driver, () => {
       if (this.#db.isOpen) this.#db.exec('PRAGMA wal_autocheckpoint = 1000');
     });
   }

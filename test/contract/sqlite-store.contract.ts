@@ -161,7 +161,11 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       await expect(recordWithin(store, storedUpload(uploadRecord({ id: 'after' })), 1_000)).rejects.toMatchObject({ code: 'StoreUnavailable', cause: moved });
       await expect(store.bind({ key: 'ticket:after', value: 'v', expiresAt: 0 })).rejects.toMatchObject(moved);
       await expect(store.checkWritable?.()).rejects.toMatchObject(moved);
+      // Nor does anything make a new, empty database there (the checkpoint worker opens only the file it was given).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(existsSync(path)).toBe(false);
       await store.close();
+      expect(existsSync(path)).toBe(false);
     });
 
     it('notices its file replaced by a copy: writes refused, and the copy never gets them', async () => {
