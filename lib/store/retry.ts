@@ -4,10 +4,11 @@ import { RetryStrategy, STANDARD_RETRIES } from '../http/retry.js';
 import { TransientStoreError, type StoreCallOptions } from './port.js';
 
 /**
- * Retries of a `TransientStoreError` (SQLite's lock, a store of your own): the AWS SDK's standard mode
+ * Retries of a `TransientStoreError` (a store of your own): the AWS SDK's standard mode
  * (lib/http/retry.ts) with 4 attempts, one quota for the process. A store whose client retries on its
  * own (DynamoDB, Tablestore) throws no TransientStoreError once its retries are spent, so the two
- * layers never multiply: a throttled table sees at most its client's attempts per call.
+ * layers never multiply: a throttled table sees at most its client's attempts per call. SQLite waits
+ * out a locked file itself, until the deadline, so its last TransientStoreError leaves no time to retry.
  */
 const storeRetries = new RetryStrategy({
   policy: { ...STANDARD_RETRIES, maxAttempts: 4 },

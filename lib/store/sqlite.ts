@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkCountQuery, noCounts } from './count-query.js';
 import { groupCommit } from './group-commit.js';
@@ -12,11 +13,20 @@ import { normalEtag } from './upload-id.js';
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
  * Every driver holds the event loop while SQLite's busy handler sleeps, and fifty callbacks each
- * sleeping a few milliseconds per retry add up to a frozen process. A locked file (another process,
- * a backup, a `sqlite3` shell) is instead a transient failure at once, which `callStore` retries
- * asynchronously, with backoff, within the callback's deadline; every other request keeps being served.
+ * sleeping a few milliseconds per retry add up to a frozen process. A write that finds the file
+ * locked (another process, a backup, a `sqlite3` shell) instead waits asynchronously and tries again
+ * until the call's deadline, while every other request keeps being served (see `#waitingOutLocks`).
  */
 const BUSY_TIMEOUT_MS = 0;
+
+/**
+ * The waits between tries at a locked file: full jitter over 10, 20, 40 … ms, at most 200 ms, so a
+ * lock held for a moment costs a moment and fifty waiting writes try a few hundred times a second
+ * at most (each try fails at once). Without a deadline from the caller, a write waits 5 s.
+ */
+const LOCK_RETRY_BASE_MS = 10;
+const LOCK_RETRY_MAX_MS = 200;
+const LOCK_WAIT_MS = 5_000;
 
 /** How many restarts of the log one write waits out before it fails busy like any other locked write. */
 const MAX_RESTART_WAITS = 3;
@@ -164,8 +174,8 @@ export class SqliteStore implements UploadStore {
     return this.#db.driver;
   }
 
-  create(upload: StoredUpload): Promise<CreateOutcome> {
-    return this.#outlastingLogRestarts(() => this.#create(upload));
+  create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
+    return this.#waitingOutLocks(() => this.#create(upload), options);
   }
 
   async get(id: string): Promise<StoredUpload | undefined> {
@@ -185,8 +195,8 @@ export class SqliteStore implements UploadStore {
     });
   }
 
-  async bind(binding: Binding): Promise<string> {
-    return this.#outlastingLogRestarts(async () => this.#write(() => this.#bind(binding)));
+  async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
+    return this.#waitingOutLocks(async () => this.#write(() => this.#bind(binding)), options);
   }
 
   async getCheckpoint(name: string): Promise<string | undefined> {
@@ -200,13 +210,14 @@ export class SqliteStore implements UploadStore {
   }
 
   /** Checkpoints get a table of their own on first use: nothing else reads it, so the schema version stays. */
-  async putCheckpoint(name: string, value: string): Promise<void> {
+  async putCheckpoint(name: string, value: string, options?: StoreCallOptions): Promise<void> {
     checkCheckpoint(name, value);
-    await this.#outlastingLogRestarts(async () =>
+    await this.#waitingOutLocks(async () =>
       this.#write(() => {
         this.#db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID');
         this.#db.prepare('INSERT INTO checkpoints (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
       }),
+      options,
     );
   }
 
@@ -301,8 +312,8 @@ export class SqliteStore implements UploadStore {
    * One real write that leaves nothing behind (the schema version, rewritten as it is): it fails,
    * with SQLite's own code, on a read-only or full file system, a locked or a moved file.
    */
-  async checkWritable(): Promise<void> {
-    await this.#outlastingLogRestarts(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)));
+  async checkWritable(options?: StoreCallOptions): Promise<void> {
+    await this.#waitingOutLocks(async () => this.#write(() => this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)), options);
   }
 
   async close(): Promise<void> {
@@ -312,18 +323,25 @@ export class SqliteStore implements UploadStore {
   }
 
   /**
-   * Writes wait while the checkpoint worker restarts the log (a few tens of milliseconds now and
-   * then, see sqlite-checkpointer.ts), and one that found the file locked by it is made again as
-   * soon as it is done, instead of failing busy into the caller's backoff; the writes that waited
-   * share one commit. Any other lock (another process) fails at once, as every lock does.
+   * A write made again until it gets the lock or the deadline comes. While the checkpoint worker
+   * restarts the log (a few tens of milliseconds now and then, see sqlite-checkpointer.ts) writes
+   * wait for it to say it is done, and the ones that waited share one commit; any other lock
+   * (another process) is tried again after a jittered wait. The last try's TransientStoreError is
+   * thrown when the next wait would end past the deadline, in time for a 503 before it.
    */
-  async #outlastingLogRestarts<T>(write: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.#checkpointer?.holdsWrites()) await this.#checkpointer.restarted();
+  async #waitingOutLocks<T>(write: () => Promise<T>, options: StoreCallOptions | undefined): Promise<T> {
+    const deadline = options?.deadline ?? Date.now() + LOCK_WAIT_MS;
+    let restartWaits = 0;
+    for (let locked = 0; ; ) {
+      if (this.#checkpointer?.holdsWrites() && restartWaits++ < MAX_RESTART_WAITS) await this.#checkpointer.restarted();
       try {
         return await write();
       } catch (error) {
-        if (attempt === MAX_RESTART_WAITS || !(error instanceof TransientStoreError) || !this.#checkpointer?.holdsWrites()) throw error;
+        if (!(error instanceof TransientStoreError) || options?.signal?.aborted) throw error;
+        if (this.#checkpointer?.holdsWrites() && restartWaits < MAX_RESTART_WAITS) continue;
+        const wait = Math.random() * Math.min(LOCK_RETRY_BASE_MS * 2 ** locked++, LOCK_RETRY_MAX_MS);
+        if (Date.now() + wait >= deadline) throw error;
+        await sleep(wait);
       }
     }
   }

@@ -140,6 +140,33 @@ export function describeSqliteStoreContract(options: SqliteContractOptions): voi
       await store.close();
     });
 
+    it('waits out a lock held for a moment: the write lands once the other connection lets go, inside the deadline', async () => {
+      // Prepare: another connection holds the file for 400 ms, as a backup's step would (longer than
+      // the receiver's own 4 attempts would wait).
+      const path = freshPath();
+      const store = openSqliteStore(path);
+      const locker = openConnection(path);
+      locker.exec('BEGIN EXCLUSIVE');
+      const released = new Promise<number>((resolve) =>
+        setTimeout(() => {
+          locker.exec('ROLLBACK');
+          locker.close();
+          resolve(Date.now());
+        }, 400),
+      );
+      // Act
+      const budgetMs = 2_000;
+      const { result, stallMs } = await longestStall(recordWithin(store, input, budgetMs));
+      const done = Date.now();
+      // Assess: recorded, not refused, soon after the lock went (the waits are at most 200 ms), and
+      // the loop kept turning while it waited.
+      expect(result).toMatchObject({ status: 'fulfilled', value: { record: input.record } });
+      expect(done - (await released)).toBeLessThan(budgetMs / 4);
+      expect(stallMs / budgetMs).toBeLessThan(0.25);
+      expect(await store.get('a')).toEqual(input);
+      await store.close();
+    });
+
     it('refuses to open a file that is not a database, naming the problem', async () => {
       const path = freshPath();
       await openSqliteStore(path).close();

@@ -42,7 +42,8 @@ describe('the packed package, installed into an empty project', () => {
     for (const target of [...targets, ...Object.values(pkg.bin)]) expect(paths).toContain(target.replace(/^\.\//, ''));
     expect(paths.filter((path) => !/^(dist\/(lib|cli|sim)\/|package\.json$|README\.md$)/.test(path))).toEqual([]);
     expect(paths.filter((path) => /\.map$|(^|\/)test\//.test(path))).toEqual([]);
-    expect(packed.size).toBeLessThan(200_000);
+    // 202 KB at 233 files on 2026-12-02 (the README 45 KB of it); a stray bundle or build output would break it.
+    expect(packed.size).toBeLessThan(225_000);
     // The documentation an editor shows comes from the declarations; the code itself needs none.
     expect(readFileSync(join(packed.stage, 'dist/lib/store/port.d.ts'), 'utf8')).toContain('The storage port.');
     expect(readFileSync(join(packed.stage, 'dist/lib/store/port.js'), 'utf8')).not.toContain('The storage port.');
