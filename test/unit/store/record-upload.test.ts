@@ -35,7 +35,7 @@ describe('recordUpload under store faults', () => {
     expect(await inner.list({})).toEqual([]);
   });
 
-  it('makes at most 4 attempts however long the budget (a SQLite lock held by another process, a throttled store of your own)', async () => {
+  it('makes at most 4 attempts however long the budget (a throttled store of your own)', async () => {
     const { inner, store } = setUp({ verb: 'create', times: Infinity, fail: throttled });
     const attempt = recordWithin(store, upload, 30_000);
     await expect(attempt).rejects.toMatchObject({ code: 'StoreUnavailable', message: 'the store could not write the upload record' });
