@@ -8,7 +8,7 @@ import { groupCommit } from './group-commit.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { asSqliteError, openConnection, SqliteError, type SqliteConnection, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { checkListQuery } from './list-query.js';
-import { normalEtag } from './upload-id.js';
+import { normalEtag, uploadId } from './upload-id.js';
 
 /**
  * How long one statement may wait, synchronously, for another connection's write lock: not at all.
@@ -382,7 +382,7 @@ export class SqliteStore implements UploadStore {
     const moveVars = this.#db.prepare('UPDATE upload_vars SET id = ? WHERE id = ?');
     for (const row of unkeyed) {
       const record = JSON.parse((read.get(row.id) as { record: string }).record) as UploadRecord;
-      const id = record.reqId !== null ? `req:${record.reqId}` : `sig:${row.fingerprint}`;
+      const id = uploadId(record, record.reqId !== null ? { reqId: record.reqId } : { signed: row.fingerprint });
       if (id === row.id) continue;
       moveRecord.run(id, JSON.stringify({ ...record, id }), row.id);
       moveVars.run(id, row.id);
