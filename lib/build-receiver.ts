@@ -13,10 +13,8 @@ import { openStoreWith, type StoreOpeners } from './store/store-uri.js';
 export interface BuildOptions {
   /** The stores `config.store` may name: every one locally, the platform's own in a function bundle. */
   stores: StoreOpeners;
-  /** A store already open; otherwise `config.store` is opened (and created, with `init`). */
+  /** A store already open (the local server opens, creates and checks its own); otherwise `config.store` is opened. */
   store?: UploadStore;
-  /** Create the table when it is missing: the local server does, a deployed function leaves it to `store init`. */
-  initStore?: boolean;
   logger?: Logger;
   /** Tablestore on Function Compute signs with the latest invocation's STS credentials. */
   aliyunCredentials?: () => AliyunCredentials | undefined;
@@ -39,7 +37,6 @@ export async function buildReceiver(config: Config, options: BuildOptions): Prom
   const authorize = await ticketStep(config.tickets);
   const confirm = await confirmStep(config.confirm, options.aliyunCredentials);
   const store = options.store ?? (await openStoreWith(options.stores, config.store, { aliyunCredentials: options.aliyunCredentials }));
-  if (options.initStore) await store.init();
   const keys = new KeyResolver(config.pinnedKeys);
   const receiver = createPipeline({ limits: config, store, keys, logger, authorize, confirm, answer: options.answer });
   return { receiver, store, logger };

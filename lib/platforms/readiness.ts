@@ -4,7 +4,7 @@ import { jsonResponse, type LocalRoutes } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import type { UploadStore } from '../store/port.js';
 import { callStore } from '../store/retry.js';
-import { storeCause, storeCode } from '../store/store-code.js';
+import { storeCause } from '../store/store-code.js';
 
 /**
  * Whether `store` can record an upload now, within `deadlineMs`: its own write check, or a read for a
@@ -43,10 +43,10 @@ export function readinessRoute(store: UploadStore, deadlineMs: number, logger: L
         return jsonResponse(200, { Status: 'OK' });
       },
       (error: unknown) => {
-        const code = storeCode(error);
-        if (ready) logger.log('error', 'store not ready', { store: store.description, storeCode: code, error: storeCause(error)?.message });
+        const cause = storeCause(error);
+        if (ready) logger.log('error', 'store not ready', { store: store.description, storeCode: cause?.code, error: cause?.message });
         ready = false;
-        return jsonResponse(503, { Status: 'Error', code: 'StoreUnavailable', message: 'the store cannot record uploads now', storeCode: code });
+        return jsonResponse(503, { Status: 'Error', code: 'StoreUnavailable', message: 'the store cannot record uploads now', storeCode: cause?.code });
       },
     );
   };

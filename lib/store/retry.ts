@@ -8,7 +8,7 @@ import { TransientStoreError, type StoreCallOptions } from './port.js';
  * (lib/http/retry.ts) with 4 attempts, one quota for the process. A store whose client retries on its
  * own (DynamoDB, Tablestore) throws no TransientStoreError once its retries are spent, so the two
  * layers never multiply: a throttled table sees at most its client's attempts per call. SQLite waits
- * out a locked file itself, until the deadline, so its last TransientStoreError leaves no time to retry.
+ * out a locked file itself, until the deadline, and then throws SQLite's own error, not retried here.
  */
 const storeRetries = new RetryStrategy({
   policy: { ...STANDARD_RETRIES, maxAttempts: 4 },
@@ -34,7 +34,6 @@ export async function callStore<T>(budget: Budget, what: string, call: (options:
       return Date.now() + remaining(budget);
     },
   };
-  if (budget.expired) throw deadlineExceeded(`the deadline passed before the store could ${what}`);
   try {
     // No signal for the waits: none is begun that would end past the deadline, and a caller who gave
     // up early is noticed before the next attempt.

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { abortableSleep } from '../http/retry.js';
 import { TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { checkCountQuery, noCounts } from './count-query.js';
@@ -326,8 +326,9 @@ export class SqliteStore implements UploadStore {
    * A write made again until it gets the lock or the deadline comes. While the checkpoint worker
    * restarts the log (a few tens of milliseconds now and then, see sqlite-checkpointer.ts) writes
    * wait for it to say it is done, and the ones that waited share one commit; any other lock
-   * (another process) is tried again after a jittered wait. The last try's TransientStoreError is
-   * thrown when the next wait would end past the deadline, in time for a 503 before it.
+   * (another process) is tried again after a jittered wait. When the next wait would end past the
+   * deadline, SQLite's own error (`SQLITE_BUSY`) is thrown, in time for a 503 before it: no longer a
+   * TransientStoreError, so the receiver does not start the waiting over.
    */
   async #waitingOutLocks<T>(write: () => Promise<T>, options: StoreCallOptions | undefined): Promise<T> {
     const deadline = options?.deadline ?? Date.now() + LOCK_WAIT_MS;
@@ -340,8 +341,8 @@ export class SqliteStore implements UploadStore {
         if (!(error instanceof TransientStoreError) || options?.signal?.aborted) throw error;
         if (this.#checkpointer?.holdsWrites() && restartWaits < MAX_RESTART_WAITS) continue;
         const wait = Math.random() * Math.min(LOCK_RETRY_BASE_MS * 2 ** locked++, LOCK_RETRY_MAX_MS);
-        if (Date.now() + wait >= deadline) throw error;
-        await sleep(wait);
+        if (Date.now() + wait >= deadline) throw error.cause ?? error;
+        await abortableSleep(wait, options?.signal);
       }
     }
   }
