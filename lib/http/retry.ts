@@ -144,6 +144,43 @@ export const SDK_CLOCK_SKEW_CODES: ReadonlySet<string> = new Set(['AccessDeniedE
 /** HTTP statuses the SDK counts as transient (`TRANSIENT_ERROR_STATUS_CODES`); 429 counts as throttling. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
+/**
+ * The SDK's classification of a service's refusal (`getRetryErrorType`): throttling first, then
+ * transient; a clock-skew code only once the service's time has corrected our clock, or the retry
+ * would be refused the same way. `undefined` for the rest; a client adds its own transient codes.
+ */
+export function sdkRetryKind(refusal: { status: number; code: string }, clockCorrected: boolean): RetryableKind | undefined {
+  if (refusal.status === 429 || SDK_THROTTLING_CODES.has(refusal.code)) return 'throttling';
+  if (TRANSIENT_STATUSES.has(refusal.status)) return 'transient';
+  if (clockCorrected && SDK_CLOCK_SKEW_CODES.has(refusal.code)) return 'transient';
+  return undefined;
+}
+
+/**
+ * An attempt's failure as a client's attempt throws it: the error its caller will see, and how the
+ * retry strategy takes it. `runAttempts` unwraps it, so the wrapper never leaves the client.
+ */
+export class AttemptFailure<E extends Error> extends Error {
+  constructor(
+    readonly error: E,
+    readonly kind: RetryableKind | undefined,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The classifier for a strategy whose attempts throw `AttemptFailure`: anything else is final. */
+export const attemptFailureKind: ClassifyFailure = (error) => (error instanceof AttemptFailure ? error.kind : undefined);
+
+/** `retries.run(attempt, call)`, failing with the last attempt's own error rather than its wrapper. */
+export async function runAttempts<T>(retries: RetryStrategy, attempt: () => Promise<T>, call: RetryCall): Promise<T> {
+  try {
+    return await retries.run(attempt, call);
+  } catch (error) {
+    throw error instanceof AttemptFailure ? error.error : error;
+  }
+}
+
 /** A wait that ends early, rejecting with the signal's reason, when the signal aborts. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

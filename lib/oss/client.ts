@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AliyunCredentials } from '../credentials.js';
 import { ServiceClock } from '../http/clock-skew.js';
 import { exchange, ExchangeFailure, KeepAliveAgents, type ExchangeLimits, type Exchanged } from '../http/exchange.js';
-import { isTransientExchangeFailure, RetryStrategy, SDK_CLOCK_SKEW_CODES, SDK_THROTTLING_CODES, STANDARD_RETRIES, TRANSIENT_STATUSES, type RetryableKind } from '../http/retry.js';
+import { AttemptFailure, attemptFailureKind, isTransientExchangeFailure, RetryStrategy, runAttempts, sdkRetryKind, STANDARD_RETRIES } from '../http/retry.js';
 import { READER_CREDENTIALS_HELP } from './credentials.js';
 import { bucketOrigin, type OssLocation } from './location.js';
 import { canonicalQuery, signV4 } from './sign-v4.js';
@@ -94,7 +94,7 @@ export function createOssClient({ location, credentials, connectTimeoutMs = 2_00
   const limits: Omit<ExchangeLimits, 'maxBodyBytes'> = { connectMs: connectTimeoutMs, firstByteMs: firstByteTimeoutMs, totalMs: timeoutMs };
   const retries = new RetryStrategy({
     policy: { ...STANDARD_RETRIES, maxAttempts: maxAttempts ?? STANDARD_RETRIES.maxAttempts },
-    classify: (error) => (error instanceof Attempt ? error.kind : undefined),
+    classify: attemptFailureKind,
   });
 
   async function attempt({ method, bucket, key, query = [], signal, maxBodyBytes = MAX_BODY_BYTES }: OssRequest): Promise<OssResponse> {
@@ -110,45 +110,23 @@ export function createOssClient({ location, credentials, connectTimeoutMs = 2_00
       response = await exchange(origin, { method, path, headers, signal }, { ...limits, maxBodyBytes }, agents.for(origin));
     } catch (error) {
       if (!(error instanceof ExchangeFailure)) throw error;
-      throw new Attempt(unreachable(error, origin), isTransientExchangeFailure(error) ? 'transient' : undefined);
+      throw new AttemptFailure(unreachable(error, origin), isTransientExchangeFailure(error) ? 'transient' : undefined);
     }
     const corrected = clock.observe(response.headers, sentAt);
     if (response.status >= 200 && response.status < 300) return response;
     const refused = refusal(response);
-    throw new Attempt(refused, retryKind(refused, corrected));
+    throw new AttemptFailure(refused, sdkRetryKind(refused, corrected));
   }
 
   return {
     location,
-    async send(request) {
-      try {
-        return await retries.run(() => attempt(request), request);
-      } catch (error) {
-        throw error instanceof Attempt ? error.error : error;
-      }
+    send(request) {
+      return runAttempts(retries, () => attempt(request), request);
     },
     close() {
       agents.destroy();
     },
   };
-}
-
-/** An attempt's failure, with how the retry strategy should take it. */
-class Attempt extends Error {
-  constructor(
-    readonly error: OssRefusal | OssUnreachable,
-    readonly kind: RetryableKind | undefined,
-  ) {
-    super(error.message);
-  }
-}
-
-/** The SDK's classification: throttling first, then what a retry may fix; the rest is final. */
-function retryKind(refused: OssRefusal, clockCorrected: boolean): RetryableKind | undefined {
-  if (refused.status === 429 || SDK_THROTTLING_CODES.has(refused.code)) return 'throttling';
-  if (TRANSIENT_STATUSES.has(refused.status)) return 'transient';
-  if (clockCorrected && SDK_CLOCK_SKEW_CODES.has(refused.code)) return 'transient';
-  return undefined;
 }
 
 function unreachable(failure: ExchangeFailure, origin: URL): OssUnreachable {

@@ -1,6 +1,6 @@
 import { ServiceClock } from '../http/clock-skew.js';
 import { exchange, ExchangeFailure, KeepAliveAgents, type ExchangeLimits, type Exchanged } from '../http/exchange.js';
-import { DYNAMODB_RETRIES, isTransientExchangeFailure, RetryStrategy, SDK_CLOCK_SKEW_CODES, SDK_THROTTLING_CODES, TRANSIENT_STATUSES, type RetryableKind, type RetryCall } from '../http/retry.js';
+import { AttemptFailure, attemptFailureKind, DYNAMODB_RETRIES, isTransientExchangeFailure, RetryStrategy, runAttempts, sdkRetryKind, type RetryableKind, type RetryCall } from '../http/retry.js';
 import { credentialsFromEnvironment, type AwsCredentials, type CredentialProvider } from './aws-credentials.js';
 import { signSigV4 } from './aws-sigv4.js';
 import { resolveDynamoDbEndpoint } from './dynamodb-endpoint.js';
@@ -63,16 +63,6 @@ export class DynamoDbError extends Error {
  */
 const TRANSIENT_TYPES = new Set(['ReplicatedWriteConflictException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
-/** An attempt's failure, with what the retry strategy needs to know about it. */
-class AttemptFailure extends Error {
-  constructor(
-    readonly error: DynamoDbError,
-    readonly kind: RetryableKind | undefined,
-  ) {
-    super(error.message);
-  }
-}
-
 /**
  * DynamoDB's JSON protocol over `node:http(s)`, signed with SigV4: the part of the AWS SDK this store
  * uses, at a fraction of its load time. Each call is retried as the SDK's standard mode retries it
@@ -106,7 +96,7 @@ export class DynamoDbClient {
     };
     this.#retries = new RetryStrategy({
       policy: { ...DYNAMODB_RETRIES, maxAttempts: config.maxAttempts ?? DYNAMODB_RETRIES.maxAttempts },
-      classify: (error) => (error instanceof AttemptFailure ? error.kind : undefined),
+      classify: attemptFailureKind,
     });
   }
 
@@ -122,11 +112,7 @@ export class DynamoDbClient {
 
   async call<Output>(operation: string, input: object, options: DynamoDbCallOptions = {}): Promise<Output> {
     const body = JSON.stringify(input);
-    try {
-      return await this.#retries.run(() => this.#attempt<Output>(operation, body, options.signal), options);
-    } catch (error) {
-      throw error instanceof AttemptFailure ? error.error : error;
-    }
+    return runAttempts(this.#retries, () => this.#attempt<Output>(operation, body, options.signal), options);
   }
 
   /** The pause before resending a batch's unprocessed keys or items: the backoff after throttling. */
@@ -181,11 +167,11 @@ function refusal(operation: string, answer: Exchanged): DynamoDbError {
   return new DynamoDbError(code, `DynamoDB ${operation}: ${code}${message ? `: ${message}` : ''}`, answer.status, parsed.Item);
 }
 
-/** The SDK's classification (`getRetryErrorType`): throttling first, then transient; anything else is final. */
+/** The SDK's classification, then DynamoDB's own transient types and an expired signature (retried with a new one). */
 function retryKind(error: DynamoDbError, clockCorrected: boolean): RetryableKind | undefined {
-  if (error.status === 429 || SDK_THROTTLING_CODES.has(error.code)) return 'throttling';
-  if (TRANSIENT_TYPES.has(error.code) || TRANSIENT_STATUSES.has(error.status)) return 'transient';
-  if (clockCorrected && SDK_CLOCK_SKEW_CODES.has(error.code)) return 'transient';
+  const kind = sdkRetryKind(error, clockCorrected);
+  if (kind !== undefined) return kind;
+  if (TRANSIENT_TYPES.has(error.code)) return 'transient';
   if (error.code === 'InvalidSignatureException' && error.message.includes('Signature expired')) return 'transient';
   return undefined;
 }

@@ -48,7 +48,7 @@ export const PARTITIONS: readonly Partition[] = [
 ];
 
 /** A named region wins over every regex (`us-gov-west-1` would otherwise match `aws`'s `us-…`). */
-export function partitionOf(region: string): Partition | undefined {
+function partitionOf(region: string): Partition | undefined {
   return PARTITIONS.find((partition) => partition.regions.includes(region)) ?? PARTITIONS.find((partition) => partition.regionRegex.test(region));
 }
 

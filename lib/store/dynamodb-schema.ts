@@ -89,41 +89,37 @@ export function sourceShard(source: Exclude<RecordSource, 'callback'>, shard: st
   return `${source}#${shard}`;
 }
 
-/** The one item a record is: what `create` puts. */
-export function recordItem({ record, fingerprint }: StoredUpload): Item {
+/**
+ * What `create` writes: the one item a record is, and one `byVar` index item per custom variable of
+ * the record but the first (by name), which the record item carries. Built together so the variables
+ * are sorted, and the sort key made, once.
+ */
+export function uploadItems({ record, fingerprint }: StoredUpload): { recordItem: Item; variableItems: Item[] } {
   const shard = timeShard(record.id);
-  const item: Item = {
+  const key = sortKey(record);
+  const [first, ...others] = Object.entries(record.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const recordItem: Item = {
     ...uploadKey(record.id),
     fingerprint: { S: fingerprint },
     source: { S: record.source },
     record: { S: JSON.stringify(record) },
     bucket: { S: record.bucket },
     objectKey: { S: record.object },
-    sortKey: { S: sortKey(record) },
+    sortKey: { S: key },
     timeShard: { S: shard },
   };
   // An index key attribute must be a string when present: no uploader, no attribute, not in byUploader.
-  if (record.uploader !== null) item.uploader = { S: record.uploader };
-  if (record.source !== 'callback') item.sourceShard = { S: sourceShard(record.source, shard) };
-  const [first] = variablesByName(record);
-  if (first) Object.assign(item, { varKey: { S: varKey(...first) }, recordId: { S: record.id } });
-  return item;
+  if (record.uploader !== null) recordItem.uploader = { S: record.uploader };
+  if (record.source !== 'callback') recordItem.sourceShard = { S: sourceShard(record.source, shard) };
+  if (first) Object.assign(recordItem, { varKey: { S: varKey(...first) }, recordId: { S: record.id } });
+  const variableItems = others.map(([name, value]): Item => ({
+    pk: { S: `v#${varKey(name, value)}#${keyPart(record.id)}` },
+    varKey: { S: varKey(name, value) },
+    sortKey: { S: key },
+    recordId: { S: record.id },
+  }));
+  return { recordItem, variableItems };
 }
-
-/** One `byVar` index item per custom variable of the record but the first, which the record item carries. */
-export function variableItems(record: UploadRecord): Item[] {
-  const key = sortKey(record);
-  return variablesByName(record)
-    .slice(1)
-    .map(([name, value]) => ({
-      pk: { S: `v#${varKey(name, value)}#${keyPart(record.id)}` },
-      varKey: { S: varKey(name, value) },
-      sortKey: { S: key },
-      recordId: { S: record.id },
-    }));
-}
-
-const variablesByName = (record: UploadRecord): [string, string][] => Object.entries(record.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export function storedUploadOf(item: Item): StoredUpload {
   return { record: JSON.parse(text(item, 'record')) as UploadRecord, fingerprint: text(item, 'fingerprint') };

@@ -1,10 +1,9 @@
 import { abortableSleep } from '../http/retry.js';
 import { DynamoDbClient, DynamoDbError, type DynamoDbClientConfig, type Item } from './dynamodb-client.js';
-import { INDEX, TIME_SHARDS, bindingItem, bindingKey, recordItem, sourceShard, storedUploadOf, text, uploadKey, variableItems, varKey } from './dynamodb-schema.js';
+import { INDEX, TIME_SHARDS, bindingItem, bindingKey, sourceShard, storedUploadOf, text, uploadItems, uploadKey, varKey } from './dynamodb-schema.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
-import { GET_MANY_LIMIT, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { checkCheckpoint, checkGetMany, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { RecordSource, UploadRecord } from './record.js';
-import { checkCheckpoint } from './port.js';
 
 export interface DynamoDbStoreOptions {
   /** Where and as whom to connect, over the standard AWS environment (tests point it at dynalite). */
@@ -60,8 +59,9 @@ export class DynamoDbStore implements UploadStore {
    */
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     const { record } = upload;
-    await this.#writeAll(variableItems(record), options);
-    const existing = await this.#putIfAbsent({ Item: recordItem(upload), ...createCondition(record.source) }, uploadKey(record.id), options);
+    const { recordItem, variableItems } = uploadItems(upload);
+    await this.#writeAll(variableItems, options);
+    const existing = await this.#putIfAbsent({ Item: recordItem, ...createCondition(record.source) }, uploadKey(record.id), options);
     return existing ? { created: false, existing: storedUploadOf(existing) } : { created: true };
   }
 
@@ -72,7 +72,7 @@ export class DynamoDbStore implements UploadStore {
 
   /** One consistent BatchGetItem for up to 100 ids. */
   async getMany(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
-    if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+    checkGetMany(ids);
     const found = new Map<string, StoredUpload>();
     for (const upload of await this.#readMany([...new Set(ids)], options)) found.set(upload.record.id, upload);
     return found;

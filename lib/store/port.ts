@@ -130,9 +130,14 @@ export function checkCheckpoint(name: string, value?: string): void {
   if (value !== undefined && Buffer.byteLength(value) > CHECKPOINT_MAX_BYTES) throw new RangeError(`a checkpoint holds at most ${CHECKPOINT_MAX_BYTES} bytes`);
 }
 
+/** Refuses more ids than one `getMany` takes, before any store sees them. */
+export function checkGetMany(ids: readonly string[]): void {
+  if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+}
+
 /** `store.getMany(ids)`, or one `get` per id for a store without it. */
 export async function getMany(store: UploadStore, ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
-  if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+  checkGetMany(ids);
   if (store.getMany) return store.getMany(ids, options);
   const found = new Map<string, StoredUpload>();
   for (const id of new Set(ids)) {
