@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '../lib/reconcile/duration.js';
 
 /** Exit codes every command keeps: 0 ok, 1 refused (the input was read and failed a check), 2 usage. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -83,6 +84,15 @@ export function wholeNumberOption(raw: string | undefined, name: string, fallbac
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= min && value <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** A duration option value (90s, 2m, 24h, 7d, 1h30m) in milliseconds. */
+export function durationOption(text: string, name: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
+  }
 }
 
 export function requireOption(value: string | undefined, name: string): string {

@@ -4,11 +4,10 @@ import { READER_CREDENTIALS_HELP, readerCredentials } from '../../lib/oss/creden
 import { parseDatedPrefix } from '../../lib/oss/dated-prefix.js';
 import { isBucketName, ossLocation, type OssLocation } from '../../lib/oss/location.js';
 import { checkpointName } from '../../lib/reconcile/checkpoint.js';
-import { parseDuration } from '../../lib/reconcile/duration.js';
 import { DEFAULT_FOLDER_LAG } from '../../lib/reconcile/function-config.js';
 import { RECONCILE_DEFAULTS, reconcile, type ReconcileSummary } from '../../lib/reconcile/reconcile.js';
-import { coverageLine } from '../../lib/reconcile/uploads-by-source.js';
-import { EXIT, UsageError, parseCommandArgs, requireOption, type Command, type CommandIo } from '../args.js';
+import { coveragePercent, type UploadCounts } from '../../lib/stats/upload-stats.js';
+import { EXIT, UsageError, durationOption, parseCommandArgs, requireOption, type Command, type CommandIo } from '../args.js';
 import { terminalSafe, terminalSafeInLine, terminalSafeJson } from '../terminal-safe.js';
 import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
 
@@ -93,11 +92,11 @@ error; 3 when --time-limit stopped it first: run it again to go on.
     } catch (error) {
       throw new UsageError(`--prefix: ${(error as Error).message}`);
     }
-    const since = duration(values.since ?? DEFAULTS.since, 'since');
-    const grace = duration(values.grace ?? DEFAULTS.grace, 'grace');
-    const folderLag = duration(values['folder-lag'] ?? DEFAULT_FOLDER_LAG, 'folder-lag');
+    const since = durationOption(values.since ?? DEFAULTS.since, 'since');
+    const grace = durationOption(values.grace ?? DEFAULTS.grace, 'grace');
+    const folderLag = durationOption(values['folder-lag'] ?? DEFAULT_FOLDER_LAG, 'folder-lag');
     if (grace >= since) throw new UsageError('--grace must be shorter than --since, or the window is empty');
-    const timeLimit = values['time-limit'] === undefined ? undefined : duration(values['time-limit'], 'time-limit');
+    const timeLimit = values['time-limit'] === undefined ? undefined : durationOption(values['time-limit'], 'time-limit');
     if (timeLimit === 0) throw new UsageError('--time-limit must be longer than 0s');
     const concurrency = Number(values.concurrency ?? RECONCILE_DEFAULTS.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
@@ -141,14 +140,6 @@ error; 3 when --time-limit stopped it first: run it again to go on.
     }
   },
 };
-
-function duration(text: string, name: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`--${name}: ${(error as Error).message}`);
-  }
-}
 
 function locationFrom(values: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv): OssLocation {
   try {
@@ -216,4 +207,10 @@ function report(summary: ReconcileSummary, keepsCheckpoints: boolean): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `callback coverage 99.2% (248 of 250 uploads; …)`, in `stats`'s terms; '' with no uploads. */
+function coverageLine(uploads: UploadCounts): string {
+  if (uploads.coverage === null) return '';
+  return `callback coverage ${coveragePercent(uploads.coverage)} (${uploads.callback} of ${uploads.total} uploads; recovered: ${uploads.event} by event, ${uploads.reconcile} by reconcile)`;
 }

@@ -1,6 +1,7 @@
 import type { ListQuery } from '../../lib/store/port.js';
 import { RECORD_SOURCES, type RecordSource, type UploadRecord } from '../../lib/store/record.js';
 import { EXIT, UsageError, parseCommandArgs, wholeNumberOption, type Command } from '../args.js';
+import { terminalSafeCell } from '../terminal-safe.js';
 import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
 
 const DEFAULT_LIMIT = 50;
@@ -83,12 +84,8 @@ const COLUMNS: [string, (record: UploadRecord) => string][] = [
 
 function table(records: UploadRecord[]): string {
   if (records.length === 0) return 'no records\n';
-  const rows = [COLUMNS.map(([title]) => title), ...records.map((record) => COLUMNS.map(([, cell]) => printable(cell(record))))];
+  // Keys and variables come from uploaders: what a terminal would act on is printed escaped.
+  const rows = [COLUMNS.map(([title]) => title), ...records.map((record) => COLUMNS.map(([, cell]) => terminalSafeCell(cell(record))))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ')).join('\n') + '\n';
-}
-
-/** Keys and variables come from uploaders: keep their control characters out of the terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

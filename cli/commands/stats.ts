@@ -1,8 +1,7 @@
-import { parseDuration } from '../../lib/reconcile/duration.js';
 import { MAX_COUNT_PERIODS } from '../../lib/store/count-query.js';
 import { PERIOD_UNITS, defaultUnit, periodBounds, type PeriodUnit } from '../../lib/stats/periods.js';
-import { uploadStats, type UploadCounts, type UploadStats } from '../../lib/stats/upload-stats.js';
-import { EXIT, UsageError, parseCommandArgs, type Command } from '../args.js';
+import { coveragePercent, uploadStats, type UploadCounts, type UploadStats } from '../../lib/stats/upload-stats.js';
+import { EXIT, UsageError, durationOption, parseCommandArgs, type Command } from '../args.js';
 import { STORE_OPTION_HELP, openStoreFor, storeOption } from './store-option.js';
 
 const DEFAULT_SINCE = '7d';
@@ -70,13 +69,7 @@ ${STORE_OPTION_HELP}
 
 /** A duration back from `now`, a date (local midnight), or a date and time as JavaScript reads it. */
 export function instant(text: string, option: string, now: Date): Date {
-  if (/^\d+[smhd]/.test(text)) {
-    try {
-      return new Date(now.getTime() - parseDuration(text));
-    } catch (error) {
-      throw new UsageError(`--${option}: ${(error as Error).message}`);
-    }
-  }
+  if (/^\d+[smhd]/.test(text)) return new Date(now.getTime() - durationOption(text, option));
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   const parsed = date ? new Date(Number(date[1]), Number(date[2]) - 1, Number(date[3])) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : new Date(NaN);
   if (Number.isNaN(parsed.getTime())) throw new UsageError(`--${option} "${text}" is not a duration (7d), a date (2026-11-24) or a time (2026-11-24T08:00)`);
@@ -123,10 +116,8 @@ function numbers(counts: UploadCounts): string[] {
   return [String(counts.callback), String(counts.event), String(counts.reconcile), String(counts.total), coverage(counts.coverage)];
 }
 
-/** One decimal, rounded down: 100% only when every upload's callback was recorded. */
 function coverage(share: number | null): string {
-  if (share === null) return '-';
-  return share === 1 ? '100%' : `${(Math.floor(share * 1000) / 10).toFixed(1)}%`;
+  return share === null ? '-' : coveragePercent(share);
 }
 
 /**

@@ -101,7 +101,7 @@ interface Expected {
 }
 
 /** One page, checked as `listObjects` says; throws a ListingError. */
-export function readPage(body: Buffer, expected: Expected): Page {
+function readPage(body: Buffer, expected: Expected): Page {
   let root: XmlElement;
   try {
     root = parseStrictXml(body);
@@ -165,16 +165,9 @@ export function readPage(body: Buffer, expected: Expected): Page {
  */
 export function decodeListed(text: string): string | undefined {
   if (/%(?![0-9A-Fa-f]{2})|[\x00-\x1f\x7f+]/.test(text)) return undefined;
-  if (!text.includes('%')) return text;
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const match of text.matchAll(/%([0-9A-Fa-f]{2})/g)) {
-    parts.push(Buffer.from(text.slice(at, match.index), 'utf8'), Buffer.from([parseInt(match[1]!, 16)]));
-    at = match.index + 3;
-  }
-  parts.push(Buffer.from(text.slice(at), 'utf8'));
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
+    // Not TextDecoder: it drops a leading BOM (%EF%BB%BF), which would read another key than OSS holds.
+    return decodeURIComponent(text);
   } catch {
     return undefined;
   }

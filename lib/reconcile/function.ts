@@ -9,7 +9,6 @@ import { checkpointName } from './checkpoint.js';
 import type { OssEventDocument } from './oss-event.js';
 import { recordOssEvents, uploadsOfEvents, type EventOutcome } from './record-events.js';
 import { reconcile, type ReconcileSummary } from './reconcile.js';
-import type { UploadsBySource } from './uploads-by-source.js';
 import { openStoreWith, type StoreOpeners } from '../store/store-uri.js';
 
 /** What one invocation brings: Function Compute's rotating STS credentials, and the time it has left. */
@@ -133,7 +132,7 @@ export function summaryFields(summary: ReconcileSummary): LogFields {
   const { failures, uploads, requests, left, ...counts } = summary;
   return {
     ...counts,
-    ...uploadFields(uploads),
+    ...uploads,
     listRequests: requests.list,
     headRequests: requests.head,
     storeReads: requests.storeReads,
@@ -145,17 +144,13 @@ export function summaryFields(summary: ReconcileSummary): LogFields {
   };
 }
 
-function uploadFields(uploads: UploadsBySource): LogFields {
-  return { callback: uploads.callback, event: uploads.event, reconcile: uploads.reconcile, total: uploads.total, coverage: uploads.coverage };
-}
-
 async function recordEvents(instance: Instance, document: OssEventDocument, invocation: ReconcileInvocation): Promise<EventOutcome[]> {
   const warm = await instance.get(invocation);
   const oss = eventReader(instance);
   try {
     const outcomes = await recordOssEvents(warm.store, document, oss ? { oss } : {});
     for (const outcome of outcomes) warm.logger.log(outcome.outcome === 'recorded' || outcome.outcome === 'already recorded' || outcome.outcome === 'ignored' ? 'info' : 'warn', 'oss event', { ...outcome });
-    warm.logger.log('info', 'oss events', { events: outcomes.length, ...uploadFields(uploadsOfEvents(outcomes)) });
+    warm.logger.log('info', 'oss events', { events: outcomes.length, ...uploadsOfEvents(outcomes) });
     return outcomes;
   } finally {
     oss?.close();

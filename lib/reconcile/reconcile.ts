@@ -4,13 +4,15 @@ import { READER_CREDENTIALS_HELP } from '../oss/credentials.js';
 import { foldersBetween, parseDatedPrefix } from '../oss/dated-prefix.js';
 import { headObject } from '../oss/head-object.js';
 import { ListingError, listObjects, type ListedObject } from '../oss/list-objects.js';
+import { uploadCounts, type UploadCounts } from '../stats/upload-stats.js';
+import { mapAtMost } from '../store/at-most.js';
+import { noCounts } from '../store/count-query.js';
 import { GET_MANY_LIMIT, getMany, type UploadStore } from '../store/port.js';
 import { recordUpload } from '../store/record-upload.js';
 import { callStore } from '../store/retry.js';
 import { uploadId } from '../store/upload-id.js';
 import { parseCheckpoint, type PassCheckpoint } from './checkpoint.js';
 import { recordOf } from './records.js';
-import { countUpload, noUploads, type UploadsBySource } from './uploads-by-source.js';
 
 export interface ReconcileOptions {
   store: UploadStore;
@@ -75,7 +77,7 @@ export interface ReconcileSummary {
   /** The first failures, each with the object and what went wrong. */
   failures: { object: string; error: string }[];
   /** The uploads among the objects listed, by the source of the record that holds each after this run. */
-  uploads: UploadsBySource;
+  uploads: UploadCounts;
   /** What the run asked for: ListObjectsV2 and HeadObject requests, store reads (batched) and writes (records, checkpoints). */
   requests: { list: number; head: number; storeReads: number; storeWrites: number };
   /** When not complete: the folder the next run goes on in, after this key (null: from its start), and how many folders follow it. */
@@ -155,6 +157,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     const lagMs = prefix.unit ? (options.folderLagMs ?? 0) : 0;
     const { from, to, folders, start, runs } = passOf(saved, options, (from, to) => foldersBetween(prefix, new Date(from.getTime() - lagMs), to));
 
+    const counts = noCounts();
     const summary: ReconcileSummary = {
       bucket,
       prefix: prefix.template,
@@ -171,10 +174,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       failed: 0,
       unsettled: 0,
       failures: [],
-      uploads: noUploads(),
+      uploads: uploadCounts(counts),
       requests,
     };
-    const progress = () => options.onProgress?.(summary);
+    // Totals and coverage are derived when read, not per upload counted: here for a watcher, and once for the summary returned.
+    const progress = () => {
+      if (!options.onProgress) return;
+      summary.uploads = uploadCounts(counts);
+      options.onProgress(summary);
+    };
     const fail = (object: Pick<ListedObject, 'key'>, error: unknown) => {
       summary.failed++;
       if (summary.failures.length < MAX_FAILURES_LISTED) summary.failures.push({ object: object.key, error: reason(error) });
@@ -210,7 +218,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
           if (dryRun) return 'recorded';
           const upload = recordOf('reconcile', { ...facts, operation: null, reqId: null, clientIp: null }, new Date(now()));
           const { record, replayed } = await recordUpload(store, upload, budget);
-          countUpload(summary.uploads, record.source);
+          counts[record.source]++;
           return replayed ? 'alreadyRecorded' : 'recorded';
         });
         summary[outcome]++;
@@ -242,16 +250,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
         const existing = found.get(ids[index]!);
         if (!existing) return void missing.push(object);
         summary.alreadyRecorded++;
-        countUpload(summary.uploads, existing.record.source);
+        counts[existing.record.source]++;
       });
       progress();
-      let next = 0;
-      let all = true;
-      const worker = async () => {
-        while (next < missing.length) if (!(await settleMissing(missing[next++]!))) all = false;
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
-      return all;
+      return (await mapAtMost(missing, concurrency, settleMissing)).every(Boolean);
     };
 
     let pending: ListedObject[] = [];
@@ -313,6 +315,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
       });
     }
     summary.unsettled += pending.length;
+    summary.uploads = uploadCounts(counts);
     summary.complete = reachedEnd && !held && !summary.error && !stop.signal.aborted;
     if (!summary.complete) {
       summary.left = { folder: folders[settled.folder] ?? '', after: settled.after, foldersAfter: Math.max(0, folders.length - settled.folder - 1) };

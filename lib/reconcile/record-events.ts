@@ -1,12 +1,13 @@
 import { createBudget, type Budget } from '../deadline.js';
 import type { OssClient } from '../oss/client.js';
 import { headObject } from '../oss/head-object.js';
+import { uploadCounts, type UploadCounts } from '../stats/upload-stats.js';
+import { noCounts } from '../store/count-query.js';
 import type { UploadStore } from '../store/port.js';
 import type { RecordSource } from '../store/record.js';
 import { recordUpload } from '../store/record-upload.js';
 import { factsOfEvent, objectWrite, type OssEventDocument } from './oss-event.js';
 import { recordOf } from './records.js';
-import { countUpload, noUploads, type UploadsBySource } from './uploads-by-source.js';
 
 export interface EventOutcome {
   eventName: string;
@@ -87,10 +88,10 @@ export async function recordOssEvents(store: UploadStore, document: OssEventDocu
 }
 
 /** The uploads the events recorded or found recorded, by source, in `stats`'s terms. */
-export function uploadsOfEvents(outcomes: readonly EventOutcome[]): UploadsBySource {
-  const uploads = noUploads();
-  for (const { source } of outcomes) if (source) countUpload(uploads, source);
-  return uploads;
+export function uploadsOfEvents(outcomes: readonly EventOutcome[]): UploadCounts {
+  const counts = noCounts();
+  for (const { source } of outcomes) if (source) counts[source]++;
+  return uploadCounts(counts);
 }
 
 /** The key as given, and what it is if it was URL-encoded (`%XX`, and `+` for a space); one entry when they agree. */

@@ -5,8 +5,8 @@ import { periodStart } from './periods.js';
 import { uploadStats } from './upload-stats.js';
 
 /** The records page's windows: the current hour and the hours before it, to a day or a week. */
-export const STATS_WINDOWS = { day: 24, week: 24 * 7 } as const;
-export type StatsWindow = keyof typeof STATS_WINDOWS;
+const STATS_WINDOWS = { day: 24, week: 24 * 7 } as const;
+type StatsWindow = keyof typeof STATS_WINDOWS;
 
 /**
  * `GET /stats?window=day|week`: uploads per hour by source over the window, and its coverage, as

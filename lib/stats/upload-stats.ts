@@ -41,6 +41,11 @@ export function uploadCounts({ callback, event, reconcile }: SourceCounts): Uplo
   return { callback, event, reconcile, total, coverage: total === 0 ? null : Math.round((callback / total) * 10_000) / 10_000 };
 }
 
+/** A coverage share as a percent with one decimal, rounded down: 100% only when every upload's callback was recorded. */
+export function coveragePercent(share: number): string {
+  return share === 1 ? '100%' : `${(Math.floor(share * 1000) / 10).toFixed(1)}%`;
+}
+
 /** The uploads of each period of the window, and of the window, counted by the store (`UploadStore.count`). */
 export async function uploadStats(store: UploadStore, query: StatsQuery, options?: StoreCallOptions): Promise<UploadStats> {
   const bounds = periodBounds(query.since, query.until, query.by);

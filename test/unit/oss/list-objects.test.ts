@@ -61,6 +61,11 @@ describe('every key as OSS holds it', () => {
     expect(asked(ours, theirs)).toEqual(asked(theirs, fake.seen.queries.length));
   });
 
+  it('reads a key that begins with a byte order mark as OSS holds it, the U+FEFF kept', async () => {
+    fake.put(object('\uFEFFbom.txt', 1));
+    expect(await listAll('\uFEFF')).toEqual([['\uFEFFbom.txt']]);
+  });
+
   it('goes on after a key with start-after', async () => {
     fake.put(...Array.from({ length: 4 }, (_, n) => object(`after/${n}.txt`, n)));
     expect(await listAll('after/', 1000, 'after/1.txt')).toEqual([['after/2.txt', 'after/3.txt']]);
@@ -72,6 +77,7 @@ describe('every key as OSS holds it', () => {
     ['a b', 'a b'],
     ['%C3%BC%F0%9F%98%80', 'ü😀'],
     ['plain/key.txt', 'plain/key.txt'],
+    ['%EF%BB%BFkey', '\uFEFFkey'],
     ['a+b', undefined],
     ['a%2', undefined],
     ['a%G1', undefined],
