@@ -29,11 +29,12 @@ export class ServiceClock {
   }
 
   /**
-   * Learn from an answer's headers; `sentAt` is `localNow()` when the request went out. True when the
-   * offset moved, so a request refused for its time is worth one more attempt.
+   * Learn from an answer's headers; `sentAt` is `localNow()` when the request went out. `date` is the
+   * service's time as `Date.parse` reads it, the `Date` header unless the service sends a better one
+   * (Tablestore's ISO `x-ots-date`). True when the offset moved, so a request refused for its time is
+   * worth one more attempt.
    */
-  observe(headers: IncomingHttpHeaders, sentAt: number): boolean {
-    const date = headers.date;
+  observe(headers: IncomingHttpHeaders, sentAt: number, date: string | undefined = headers.date): boolean {
     if (typeof date !== 'string' || headers.age !== undefined) return false;
     const serviceTime = Date.parse(date);
     const received = this.localNow();

@@ -30,6 +30,11 @@ export function zeroedPeriods(bounds: readonly string[]): SourceCounts[] {
   return bounds.slice(1).map(noCounts);
 }
 
+/** Each period of `bounds`: from one bound (inclusive) to the next (exclusive). */
+export function periodsOf(bounds: readonly string[]): { from: string; to: string }[] {
+  return bounds.slice(1).map((to, i) => ({ from: bounds[i] as string, to }));
+}
+
 /** The period of `bounds` that holds `receivedAt` (a binary search), or undefined outside them all. */
 export function periodOf(receivedAt: string, bounds: readonly string[]): number | undefined {
   if (receivedAt < (bounds[0] as string) || receivedAt >= (bounds.at(-1) as string)) return undefined;

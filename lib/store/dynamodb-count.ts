@@ -1,5 +1,5 @@
 import { mapAtMost } from './at-most.js';
-import { checkCountQuery, periodOf, zeroedPeriods } from './count-query.js';
+import { checkCountQuery, periodOf, periodsOf, zeroedPeriods } from './count-query.js';
 import type { Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, sourceShard, text } from './dynamodb-schema.js';
 import type { CountQuery, SourceCounts } from './port.js';
@@ -45,7 +45,7 @@ interface Page {
 export async function countByPeriod(call: DynamoDbCall, table: string, query: CountQuery): Promise<SourceCounts[]> {
   checkCountQuery(query);
   const { bounds } = query;
-  const periods = bounds.slice(1).map((to, i) => ({ from: bounds[i] as string, to }));
+  const periods = periodsOf(bounds);
   const between = (index: string, attribute: string, value: string, from: string, to: string): QueryInput => ({
     TableName: table,
     IndexName: index,

@@ -1,5 +1,5 @@
 import { mapAtMost } from './at-most.js';
-import { checkCountQuery } from './count-query.js';
+import { checkCountQuery, periodsOf } from './count-query.js';
 import { checkListQuery } from './list-query.js';
 import type { CountQuery, ListQuery, SourceCounts, StoreCallOptions } from './port.js';
 import { RECORD_SOURCES, type UploadRecord } from './record.js';
@@ -45,7 +45,7 @@ export const LIST_INDEX_FIELDS: TableStore.FieldSchema[] = [
  * The fields of LIST_INDEX_FIELDS that an existing index lacks or holds as another type, e.g.
  * `source` in an index made before records said where they came from.
  */
-export function fieldsNotInIndex(existing: IndexedField[]): string[] {
+function fieldsNotInIndex(existing: IndexedField[]): string[] {
   return LIST_INDEX_FIELDS.filter((wanted) => !existing.some((field) => field.fieldName === wanted.fieldName && field.fieldType === wanted.fieldType)).map(
     (field) => field.fieldName,
   );
@@ -55,7 +55,7 @@ export function fieldsNotInIndex(existing: IndexedField[]): string[] {
 const LISTED_COLUMNS = ['record'];
 
 /** The search filters for `query`; every one of them keeps bindings out, as only records have a source. */
-export function listingFilters(query: ListQuery): TableStore.Query[] {
+function listingFilters(query: ListQuery): TableStore.Query[] {
   const filters: TableStore.Query[] = [{ queryType: QueryType.TERMS_QUERY, query: { fieldName: 'source', terms: query.source ? [query.source] : [...RECORD_SOURCES] } }];
   if (query.bucket !== undefined) filters.push(term('bucket', query.bucket));
   if (query.prefix !== undefined) filters.push({ queryType: QueryType.PREFIX_QUERY, query: { fieldName: 'object', prefix: query.prefix } });
@@ -170,22 +170,21 @@ const BY_SOURCE = 'bySource';
 export async function countByPeriod(client: TablestoreSdkClient, table: string, query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
   checkCountQuery(query);
   const filters = listingFilters({ bucket: query.bucket, prefix: query.prefix });
-  const periods = query.bounds.slice(1).map((to, i) => ({ from: query.bounds[i] as string, to }));
   const bySource: TableStore.GroupBy = {
     name: BY_SOURCE,
     type: TableStore.GroupByType.GROUP_BY_FILTER,
-    body: { filters: RECORD_SOURCES.map((source) => ({ queryType: TableStore.QueryType.TERM_QUERY, query: { fieldName: 'source', term: source } })) },
+    body: { filters: RECORD_SOURCES.map((source) => term('source', source)) },
   };
-  return mapAtMost(periods, SEARCHES_AT_ONCE, async ({ from, to }) => {
+  return mapAtMost(periodsOf(query.bounds), SEARCHES_AT_ONCE, async ({ from, to }) => {
     const inPeriod: TableStore.Query = {
-      queryType: TableStore.QueryType.RANGE_QUERY,
+      queryType: QueryType.RANGE_QUERY,
       query: { fieldName: 'receivedAt', rangeFrom: from, includeLower: true, rangeTo: to, includeUpper: false },
     };
     const { groupBys } = await client.search(
       {
         tableName: table,
         indexName: LIST_INDEX,
-        searchQuery: { limit: 0, getTotalCount: false, query: { queryType: TableStore.QueryType.BOOL_QUERY, query: { filterQueries: [...filters, inPeriod] } }, groupBys: { groupBys: [bySource] } },
+        searchQuery: { limit: 0, getTotalCount: false, query: { queryType: QueryType.BOOL_QUERY, query: { filterQueries: [...filters, inPeriod] } }, groupBys: { groupBys: [bySource] } },
         columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
       },
       options,

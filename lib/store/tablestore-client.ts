@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { AliyunCredentials } from '../credentials.js';
 import { ServiceClock } from '../http/clock-skew.js';
 import { ExchangeFailure, KeepAliveAgents, exchange, type ExchangeLimits } from '../http/exchange.js';
@@ -7,8 +6,8 @@ import { decodeRow, encodeRow, type Cells, type PlainRow } from './tablestore-pl
 import { decodeBatchGetRowResponse, decodeError, decodeGetRowResponse, encodeBatchGetRowRequest, encodeGetRowRequest, encodePutRowRequest, type Condition } from './tablestore-protobuf.js';
 import { signedHeaders } from './tablestore-signature.js';
 
-export type { Cell, Cells, PlainRow } from './tablestore-plainbuffer.js';
-export { Comparator, RowExistence, type ColumnCondition, type Condition } from './tablestore-protobuf.js';
+export type { Cell, Cells } from './tablestore-plainbuffer.js';
+export { Comparator, RowExistence, type Condition } from './tablestore-protobuf.js';
 
 /**
  * Tablestore's PutRow, GetRow and BatchGetRow over `node:http(s)`: what callbacks, tickets, events
@@ -25,14 +24,17 @@ export class TablestoreError extends Error {
   /** The HTTP status Tablestore answered with; undefined when no answer came. */
   readonly status: number | undefined;
   readonly requestId: string | undefined;
+  /** A refusal of our signing time by an answer that also corrected our clock: worth one more attempt. */
+  readonly clockCorrected: boolean;
 
-  constructor(code: string, message: string, details: { operation: string; status?: number | undefined; requestId?: string | undefined; cause?: unknown }) {
+  constructor(code: string, message: string, details: { operation: string; status?: number | undefined; requestId?: string | undefined; cause?: unknown; clockCorrected?: boolean }) {
     super(message, { cause: details.cause });
     this.name = 'TablestoreError';
     this.code = code;
     this.operation = details.operation;
     this.status = details.status;
     this.requestId = details.requestId;
+    this.clockCorrected = details.clockCorrected ?? false;
   }
 }
 
@@ -56,9 +58,10 @@ const READS = new Set(['GetRow', 'BatchGetRow']);
  * anything else, doubling each time) with 4 attempts at most where the SDK allows 20: a callback has
  * 5 s, and a throttled table should not get more calls from us than from the SDK's other users.
  */
-export const TABLESTORE_RETRIES: RetryPolicy = { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500 };
+const TABLESTORE_RETRIES: RetryPolicy = { maxAttempts: 4, baseDelayMs: 200, throttlingBaseDelayMs: 500 };
 
-const DEFAULT_LIMITS: ExchangeLimits = { connectMs: 1_000, firstByteMs: 5_000, totalMs: 10_000, maxBodyBytes: 8 * 1024 * 1024 };
+/** Also the SDK side's limits (`tablestore-sdk-client.ts`). */
+export const TABLESTORE_LIMITS: ExchangeLimits = { connectMs: 1_000, firstByteMs: 5_000, totalMs: 10_000, maxBodyBytes: 8 * 1024 * 1024 };
 
 export interface TablestoreClientOptions {
   /** `https://<instance>.<region>.ots.aliyuncs.com`; the path, if any, is ignored as the SDK ignores it. */
@@ -98,7 +101,7 @@ export class TablestoreClient {
     this.#origin = new URL(url.origin);
     this.#instance = options.instance;
     this.#credentials = options.credentials;
-    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#limits = { ...TABLESTORE_LIMITS, ...options.limits };
     this.#clock = new ServiceClock(options.now);
     this.#retries = new RetryStrategy({ policy: TABLESTORE_RETRIES, classify: retryable, ...options.retry });
   }
@@ -161,21 +164,25 @@ export class TablestoreClient {
       if (!(error instanceof ExchangeFailure)) throw error;
       throw new TablestoreError(error.code, `Tablestore ${operation}: ${error.message}`, { operation, status: error.answer?.status, cause: error });
     }
-    const clockMoved = this.#clock.observe(serviceDate(answer.headers), sentAt);
+    // Tablestore's time, for correcting ours: its `x-ots-date` (ISO, to the millisecond), else the HTTP `Date`.
+    const clockMoved = this.#clock.observe(answer.headers, sentAt, header(answer.headers, 'x-ots-date') ?? answer.headers.date);
     if (answer.status === 200) return answer.body;
-    const requestId = header(answer.headers, 'x-ots-requestid') ?? header(answer.headers, 'x-ots-request-id');
-    const refusal = decodeError(answer.body);
-    if (!refusal) {
-      throw new TablestoreError(`HTTP${answer.status}`, `Tablestore ${operation} answered HTTP ${answer.status} without a Tablestore error`, { operation, status: answer.status, requestId });
-    }
-    const error = new TablestoreError(refusal.code, refusal.message || refusal.code, { operation, status: answer.status, requestId });
-    if (clockMoved && refusal.code === 'OTSAuthFailed' && CLOCK_SKEW_REFUSAL.test(refusal.message)) clockCorrected.add(error);
-    throw error;
+    throw errorFromAnswer(operation, answer.status, answer.headers, answer.body, clockMoved);
   }
 }
 
-/** Refusals for a signing time that our clock, corrected from the same answer since, got wrong: worth one more attempt. */
-const clockCorrected = new WeakSet<TablestoreError>();
+/**
+ * The TablestoreError an answer other than 200 stands for, from our client and the SDK's alike:
+ * Tablestore's protobuf `Error { code, message }`, or only the status when the body is not one (a
+ * proxy's error page, an empty body). `clockMoved`: the same answer corrected our clock.
+ */
+export function errorFromAnswer(operation: string, status: number, headers: AnswerHeaders, body: Buffer, clockMoved = false): TablestoreError {
+  const requestId = header(headers, 'x-ots-requestid') ?? header(headers, 'x-ots-request-id');
+  const refusal = decodeError(body);
+  if (!refusal) return new TablestoreError(`HTTP${status}`, `Tablestore ${operation} answered HTTP ${status} without a Tablestore error`, { operation, status, requestId });
+  const clockCorrected = clockMoved && refusal.code === 'OTSAuthFailed' && CLOCK_SKEW_REFUSAL.test(refusal.message);
+  return new TablestoreError(refusal.code, refusal.message || refusal.code, { operation, status, requestId, clockCorrected });
+}
 
 /** An answer our decoders cannot read: a broken or foreign answer, final. */
 function invalidAnswer(operation: string, message: string, cause?: unknown): TablestoreError {
@@ -190,13 +197,10 @@ function decoding<T>(operation: string, decode: () => T): T {
   }
 }
 
-/** Tablestore's time, for correcting ours: its `x-ots-date`, else the HTTP `Date`. */
-function serviceDate(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const date = header(headers, 'x-ots-date') ?? headers.date;
-  return date === undefined ? { ...headers, date: undefined } : { ...headers, date: new Date(date).toUTCString() };
-}
+/** An answer's headers, as node:http gives them and as the SDK hands them over. */
+type AnswerHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+function header(headers: AnswerHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -206,7 +210,7 @@ export function retryable(error: unknown): RetryableKind | undefined {
   if (!(error instanceof TablestoreError)) return undefined;
   const { code, message, operation } = error;
   if (THROTTLING.has(code) || (code === 'OTSQuotaExhausted' && message === 'Too frequent table operations.')) return 'throttling';
-  if (TRANSIENT.has(code) || clockCorrected.has(error)) return 'transient';
+  if (TRANSIENT.has(code) || error.clockCorrected) return 'transient';
   const transport = error.cause instanceof ExchangeFailure ? error.cause : undefined;
   // A request that never reached Tablestore changed nothing, whatever the call.
   if (transport && !transport.sent) return 'transient';

@@ -1,3 +1,5 @@
+import { setOwnField } from '../own-field.js';
+
 /**
  * PlainBuffer, the format Tablestore carries rows in inside its protocol buffers: PutRow's row, the
  * primary key GetRow and BatchGetRow ask for, a column condition's operand, and the rows that come
@@ -148,7 +150,7 @@ export function encodeRow(primaryKey: Cells, columns: Cells = {}): Buffer {
 }
 
 /** Tablestore sent a row this reader cannot take: a broken or foreign answer, never retried. */
-export class PlainBufferError extends Error {
+class PlainBufferError extends Error {
   constructor(message: string) {
     super(`malformed PlainBuffer row: ${message}`);
     this.name = 'PlainBufferError';
@@ -256,11 +258,6 @@ function readCell(input: Input, rowChecksum: number, key: boolean): { name: stri
   return { name: nameBytes.toString('utf8'), value, rowChecksum: crcByte(rowChecksum, checksum) };
 }
 
-/** An own property even for a name such as `__proto__`, which plain assignment would take as the prototype. */
-function own(cells: Cells, name: string, value: Cell): void {
-  Object.defineProperty(cells, name, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** The row a PlainBuffer holds (GetRow's, a BatchGetRow row's), checksums verified. No row comes as no bytes at all, which the caller tells apart. */
 export function decodeRow(bytes: Buffer): PlainRow {
   const input = new Input(bytes);
@@ -272,7 +269,7 @@ export function decodeRow(bytes: Buffer): PlainRow {
     input.nextTag();
     while (input.tag() === TAG_CELL) {
       const cell = readCell(input, checksum, true);
-      own(row.primaryKey, cell.name, cell.value as Cell);
+      setOwnField(row.primaryKey, cell.name, cell.value as Cell);
       checksum = cell.rowChecksum;
     }
   }
@@ -281,7 +278,7 @@ export function decodeRow(bytes: Buffer): PlainRow {
     while (input.tag() === TAG_CELL) {
       const cell = readCell(input, checksum, false);
       // One version is asked for; a repeated name would be an older version, and the first is the newest.
-      if (cell.value !== undefined && !Object.hasOwn(row.columns, cell.name)) own(row.columns, cell.name, cell.value);
+      if (cell.value !== undefined && !Object.hasOwn(row.columns, cell.name)) setOwnField(row.columns, cell.name, cell.value);
       checksum = cell.rowChecksum;
     }
   }

@@ -107,7 +107,7 @@ export function encodeBatchGetRowRequest(tableName: string, primaryKeys: readonl
 }
 
 /** An answer that is not the message it should be. */
-export class ProtobufError extends Error {
+class ProtobufError extends Error {
   constructor(message: string) {
     super(`malformed Tablestore answer: ${message}`);
     this.name = 'ProtobufError';
@@ -185,7 +185,7 @@ export function decodeGetRowResponse(body: Buffer): Buffer {
   return row;
 }
 
-export type BatchRow = { ok: true; row: Buffer } | { ok: false; error: { code: string; message: string } };
+type BatchRow = { ok: true; row: Buffer } | { ok: false; error: { code: string; message: string } };
 
 /** `BatchGetRowResponse`: the rows of `tableName`, in the order asked for. */
 export function decodeBatchGetRowResponse(body: Buffer, tableName: string): BatchRow[] {

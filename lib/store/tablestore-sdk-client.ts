@@ -1,9 +1,8 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
 import type TableStoreSdk from 'tablestore';
 import type { AliyunCredentials } from '../credentials.js';
-import { TablestoreError } from './tablestore-client.js';
-import { decodeError } from './tablestore-protobuf.js';
+import { KeepAliveAgents } from '../http/exchange.js';
+import { TABLESTORE_LIMITS, TablestoreError, errorFromAnswer } from './tablestore-client.js';
 import { importTablestoreSdk } from './import-tablestore-sdk.js';
 
 /**
@@ -47,10 +46,10 @@ export declare namespace TableStore {
   export type Int64 = TableStoreSdk.Int64;
 }
 
-export type CellValue = TableStore.CellValue;
-export type Row = Record<string, CellValue>;
+type CellValue = TableStore.CellValue;
+type Row = Record<string, CellValue>;
 
-export interface CallOptions {
+interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
@@ -60,7 +59,7 @@ export interface IndexedField {
   fieldType: number;
 }
 
-export interface StoredRow {
+interface StoredRow {
   primaryKey: Row;
   columns: Row;
 }
@@ -91,11 +90,12 @@ export interface SdkLimits {
   totalMs: number;
 }
 
-/** As our own client's first-byte and total limits (tablestore-client.ts). */
-const DEFAULT_LIMITS: SdkLimits = { silenceMs: 5_000, totalMs: 10_000 };
+/** Our own client's first-byte and total limits. */
+const DEFAULT_LIMITS: SdkLimits = { silenceMs: TABLESTORE_LIMITS.firstByteMs, totalMs: TABLESTORE_LIMITS.totalMs };
 
 export function tablestoreSdkClients(endpoint: string, instance: string, limits: SdkLimits = DEFAULT_LIMITS): TablestoreSdkClients {
-  const agent = new URL(endpoint).protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const agents = new KeepAliveAgents();
+  const agent = agents.for(new URL(endpoint));
   let current: { credentials: AliyunCredentials; client: TablestoreSdkClient } | undefined;
   return {
     clientFor(credentials) {
@@ -105,7 +105,7 @@ export function tablestoreSdkClients(endpoint: string, instance: string, limits:
       return current.client;
     },
     close() {
-      agent.destroy();
+      agents.destroy();
     },
   };
 }
@@ -130,9 +130,12 @@ function createClient(endpoint: string, instance: string, credentials: AliyunCre
   });
   // The SDK parses error bodies with an XML parser it does not ship (`lib/client.js` extractError),
   // so every Tablestore error arrives as its bare HTTP status. Tablestore answers errors with the
-  // protobuf `Error { code, message }`, which our own client decodes too.
+  // protobuf `Error { code, message }`, read here as our own client reads it.
   sdk.extractError = (response) => {
-    response.error = errorFromResponse(response.request.operation, response.httpResponse);
+    const { operation } = response.request;
+    const { statusCode, headers, body } = response.httpResponse;
+    // The SDK names its calls `describeTable`, Tablestore `DescribeTable`.
+    response.error = errorFromAnswer(operation.charAt(0).toUpperCase() + operation.slice(1), statusCode, headers, body);
   };
 
   return {
@@ -178,16 +181,6 @@ function fromSdkRow(row: SdkRow): StoredRow {
   const columns: Row = {};
   for (const { columnName, columnValue } of row.attributes ?? []) columns[columnName] = columnValue;
   return { primaryKey, columns };
-}
-
-function errorFromResponse(sdkOperation: string, response: TableStore.SdkResponse['httpResponse']): TablestoreError {
-  const operation = sdkOperation.charAt(0).toUpperCase() + sdkOperation.slice(1);
-  const status = response.statusCode;
-  const requestId = response.headers['x-ots-requestid'] ?? response.headers['x-ots-request-id'];
-  const error = decodeError(response.body);
-  // Not a Tablestore answer (a proxy's error page, an empty body): the status is all there is.
-  if (!error) return new TablestoreError(`HTTP${status}`, `Tablestore ${operation} answered HTTP ${status} without a Tablestore error`, { operation, status, requestId });
-  return new TablestoreError(error.code, error.message || error.code, { operation, status, requestId });
 }
 
 /**

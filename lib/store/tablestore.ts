@@ -1,6 +1,6 @@
 import { aliyunCredentialsFromEnv, type AliyunCredentials } from '../credentials.js';
 import { withPeers } from '../peer-package.js';
-import { GET_MANY_LIMIT, TransientStoreError, checkCheckpoint, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
+import { TransientStoreError, checkCheckpoint, checkGetMany, replaces, type Binding, type CountQuery, type CreateOutcome, type InitOptions, type ListQuery, type SourceCounts, type StoreCallOptions, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
 import { Comparator, RowExistence, TablestoreClient, TablestoreError, mayHaveBeenApplied, retryable, type Cells, type Condition } from './tablestore-client.js';
 import { bindingColumns, bindingRowId, boundValue, isBindingRowId, uploadColumns, uploadFromColumns } from './tablestore-layout.js';
@@ -32,10 +32,18 @@ const OVER_ANOTHER_SOURCE: Condition = {
  * two; more only while the row changes under it (deleted between a refused write and the read back).
  */
 const WRITE_ROUNDS = 4;
+/** What `#write`'s `found` answers to write over the row there. */
+const OVERWRITE = Symbol('overwrite');
 
 /** `init` waits at most 1 + 2 + … + 9 = 45 × INIT_RETRY_MS for a new table to load. */
 const INIT_ATTEMPTS = 10;
 const INIT_RETRY_MS = 300;
+/**
+ * What `init` retries beyond what our client retries for any call: each call it makes reads, or
+ * creates what a repeat then finds there, so also what the SDK retries for its repeatable calls (a
+ * lost connection, the SDK's or `send`'s time limit, Tablestore's timeout), and any 5xx.
+ */
+const INIT_TRANSIENT = new Set(['NetworkingError', 'TimeoutError', 'TotalTimeout', 'OTSTimeout', 'OTSInternalServerError', 'OTSServerUnavailable']);
 
 export interface TablestoreStoreOptions {
   /** Per-call credentials, e.g. Function Compute's STS credentials; the environment's when absent or undefined. */
@@ -76,20 +84,11 @@ class TablestoreStore implements UploadStore {
   async create(upload: StoredUpload, options?: StoreCallOptions): Promise<CreateOutcome> {
     const { id, source } = upload.record;
     if (isBindingRowId(id)) throw new Error(`"${id}" is not an upload id: it names a ticket binding's row`);
-    const columns = uploadColumns(upload);
-    let condition = WHERE_NOTHING_IS;
-    for (let round = 0; round < WRITE_ROUNDS; round++) {
-      const existing = await this.#putOrRead(id, columns, condition, options);
-      if (existing === undefined) return { created: true };
-      if (existing === 'gone') {
-        condition = WHERE_NOTHING_IS;
-        continue;
-      }
-      const stored = uploadFromColumns(id, existing);
-      if (!(source === 'callback' && stored.record.source !== 'callback')) return { created: false, existing: stored };
-      condition = OVER_ANOTHER_SOURCE;
-    }
-    throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
+    const existing = await this.#write(id, uploadColumns(upload), options, (row) => {
+      const stored = uploadFromColumns(id, row);
+      return replaces(source, stored.record.source) ? OVERWRITE : stored;
+    });
+    return existing === undefined ? { created: true } : { created: false, existing };
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<StoredUpload | undefined> {
@@ -100,7 +99,7 @@ class TablestoreStore implements UploadStore {
 
   /** One BatchGetRow for every id asked for (bindings aside), each once, as Tablestore requires. */
   async getMany(ids: readonly string[], options?: StoreCallOptions): Promise<Map<string, StoredUpload>> {
-    if (ids.length > GET_MANY_LIMIT) throw new RangeError(`getMany takes at most ${GET_MANY_LIMIT} ids, got ${ids.length}`);
+    checkGetMany(ids);
     const wanted = [...new Set(ids)].filter((id) => !isBindingRowId(id));
     const found = new Map<string, StoredUpload>();
     if (wanted.length === 0) return found;
@@ -114,12 +113,7 @@ class TablestoreStore implements UploadStore {
 
   async bind(binding: Binding, options?: StoreCallOptions): Promise<string> {
     const id = bindingRowId(binding.key);
-    for (let round = 0; round < WRITE_ROUNDS; round++) {
-      const existing = await this.#putOrRead(id, bindingColumns(binding), WHERE_NOTHING_IS, options);
-      if (existing === undefined) return binding.value;
-      if (existing !== 'gone') return boundValue(id, existing);
-    }
-    throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
+    return (await this.#write(id, bindingColumns(binding), options, (row) => boundValue(id, row))) ?? binding.value;
   }
 
   async getCheckpoint(name: string, options?: StoreCallOptions): Promise<string | undefined> {
@@ -136,30 +130,29 @@ class TablestoreStore implements UploadStore {
   }
 
   async list(query: ListQuery, options?: StoreCallOptions): Promise<UploadRecord[]> {
-    const admin = await loadAdmin();
-    return admin.listRecords(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
+    const { admin, client } = await this.#admin();
+    return admin.listRecords(client, this.#table, query, options);
   }
 
   /** One search-index aggregation a period, through the SDK (`tablestore-admin.ts`). */
   async count(query: CountQuery, options?: StoreCallOptions): Promise<SourceCounts[]> {
-    const admin = await loadAdmin();
-    return admin.countByPeriod(this.#sdkClient(admin.tablestoreSdkClients), this.#table, query, options);
+    const { admin, client } = await this.#admin();
+    return admin.countByPeriod(client, this.#table, query, options);
   }
 
   /**
    * Create the table, then its search index, when missing. A new table takes a few seconds to load,
-   * so refusals a retry can fix (OTSTableNotReady, throttling) are retried for a while: this runs
-   * from the CLI or a deploy step, never within a callback's deadline.
+   * so refusals a retry can fix (OTSTableNotReady, throttling, a lost connection, a 5xx) are retried
+   * for a while: this runs from the CLI or a deploy step, never within a callback's deadline.
    */
   async init(options: InitOptions = {}): Promise<void> {
     const report = options.report ?? (() => {});
-    const admin = await loadAdmin();
-    const client = this.#sdkClient(admin.tablestoreSdkClients);
+    const { admin, client } = await this.#admin();
     for (let attempt = 1; ; attempt++) {
       try {
         return await admin.createTableAndIndex(client, this.#table, report);
       } catch (error) {
-        if (retryable(error) === undefined || attempt >= INIT_ATTEMPTS) throw error;
+        if (!initMayRetry(error) || attempt >= INIT_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS * attempt));
       }
     }
@@ -168,6 +161,28 @@ class TablestoreStore implements UploadStore {
   async close(): Promise<void> {
     this.#client.close();
     this.#sdk?.close();
+  }
+
+  /**
+   * Write `columns` under `id` where there is no row: undefined when written. Where a row is, `found`
+   * gives what the caller answers with, or OVERWRITE to write over that row while it is not a
+   * callback's. A row gone between a refused write and its read back is written again where nothing
+   * is; WRITE_ROUNDS writes in all.
+   */
+  async #write<T>(id: string, columns: Cells, options: StoreCallOptions | undefined, found: (existing: Cells) => T | typeof OVERWRITE): Promise<T | undefined> {
+    let condition = WHERE_NOTHING_IS;
+    for (let round = 0; round < WRITE_ROUNDS; round++) {
+      const existing = await this.#putOrRead(id, columns, condition, options);
+      if (existing === undefined) return undefined;
+      if (existing === 'gone') {
+        condition = WHERE_NOTHING_IS;
+        continue;
+      }
+      const outcome = found(existing);
+      if (outcome !== OVERWRITE) return outcome;
+      condition = OVER_ANOTHER_SOURCE;
+    }
+    throw new TransientStoreError(`the Tablestore row ${id} changed under every write for ${WRITE_ROUNDS} rounds`);
   }
 
   /**
@@ -194,10 +209,18 @@ class TablestoreStore implements UploadStore {
     return credentials;
   }
 
-  #sdkClient(clients: (endpoint: string, instance: string) => TablestoreSdkClients) {
-    this.#sdk ??= clients(this.#endpoint, this.#instance);
-    return this.#sdk.clientFor(this.#signingCredentials());
+  /** The SDK side, loaded on first use, and its client for the current credentials. */
+  async #admin() {
+    const admin = await loadAdmin();
+    this.#sdk ??= admin.tablestoreSdkClients(this.#endpoint, this.#instance);
+    return { admin, client: this.#sdk.clientFor(this.#signingCredentials()) };
   }
+}
+
+/** Whether `init` may try again after `error`: our client's `retryable`, or INIT_TRANSIENT, or a 5xx. */
+function initMayRetry(error: unknown): boolean {
+  if (retryable(error) !== undefined) return true;
+  return error instanceof TablestoreError && (INIT_TRANSIENT.has(error.code) || (error.status ?? 0) >= 500);
 }
 
 /**

@@ -34,6 +34,15 @@ describe('ServiceClock', () => {
     expect(clock.offsetMs).toBe(0);
   });
 
+  it('reads a time given apart from the headers (Tablestore’s ISO x-ots-date) in place of Date, to the millisecond', () => {
+    const clock = new ServiceClock(() => local);
+    const service = local + 10 * 60_000 + 123;
+    expect(clock.observe({ date: httpDate(local) }, local, new Date(service).toISOString())).toBe(true);
+    expect(clock.offsetMs).toBe(10 * 60_000 + 123);
+    expect(new ServiceClock(() => local).observe({ date: httpDate(service) }, local, undefined)).toBe(true);
+    expect(new ServiceClock(() => local).observe({ age: '12' }, local, new Date(service).toISOString())).toBe(false);
+  });
+
   it('ignores a cached answer, one that took over 15 minutes, and a Date it cannot read', () => {
     const clock = new ServiceClock(() => local);
     const far = httpDate(local + 3_600_000);

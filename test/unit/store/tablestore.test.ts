@@ -337,6 +337,16 @@ describe('Tablestore over the wire-protocol test server', () => {
       expect(await store.list({})).toEqual([]);
     });
 
+    it("retries init through a 5xx, a lost answer or Tablestore's timeout on any of its calls, each a read or a create a repeat finds done", async () => {
+      store = await open('flaky_init');
+      server.failNext(1, documentedError('OTSServerUnavailable'));
+      // The table is made, but the connection drops before its answer is whole.
+      server.beforeNext('CreateTable', () => server.cutNextAnswer());
+      expect(await operations(() => store.init())).toEqual(['DescribeTable', 'DescribeTable', 'CreateTable', 'DescribeTable', 'ListSearchIndex', 'CreateSearchIndex']);
+      server.beforeNext('DescribeTable', () => server.failNext(1, documentedError('OTSTimeout')));
+      expect(await operations(() => store.init())).toEqual(['DescribeTable', 'ListSearchIndex', 'DescribeTable', 'ListSearchIndex', 'DescribeSearchIndex']);
+    });
+
     it('keeps the record as JSON (crc64 an exact string) beside the columns the index reads, and a binding apart', async () => {
       store = await open('layout');
       await store.init();
