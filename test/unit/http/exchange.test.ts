@@ -186,3 +186,26 @@ describe('exchange', () => {
     expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBe(before);
   });
 });
+
+describe('node:https', () => {
+  it('is loaded for the first https origin only: a process that talks plain http never loads it (about 5 ms of a cold start)', async () => {
+    // A fresh process, since vitest's own has loaded it long ago.
+    const script = `
+      import { createServer } from 'node:http';
+      import { exchange, KeepAliveAgents } from './lib/http/exchange.ts';
+      const server = createServer((req, res) => res.end('ok')).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const origin = new URL('http://127.0.0.1:' + server.address().port);
+      const agents = new KeepAliveAgents();
+      const answer = await exchange(origin, { method: 'GET', path: '/', headers: {} }, { connectMs: 1000, firstByteMs: 1000, totalMs: 2000, maxBodyBytes: 100 }, agents.for(origin));
+      const before = process.moduleLoadList.includes('NativeModule https');
+      agents.for(new URL('https://example.invalid'));
+      const after = process.moduleLoadList.includes('NativeModule https');
+      agents.destroy();
+      server.close();
+      console.log(JSON.stringify({ status: answer.status, before, after }));`;
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../../', import.meta.url), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ status: 200, before: false, after: true });
+  });
+});
