@@ -5,7 +5,7 @@
  * bundler directives are comments the first pass would strip).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -19,6 +19,9 @@ export function buildLibrary(outDir = join(ROOT, 'dist')): void {
   tsc('--removeComments');
   tsc('--emitDeclarationOnly');
   for (const file of HAND_WRITTEN) copyFileSync(join(ROOT, file), join(outDir, file));
+  // tsc writes 0644; npm sets the bin's mode only when it links it, so a `npx oss-callback` in the
+  // project, whose link npm keeps in its cache, would otherwise meet a rebuilt CLI it cannot execute.
+  chmodSync(join(outDir, 'cli/bin.js'), 0o755);
   pruneDeclarations(outDir);
 }
 

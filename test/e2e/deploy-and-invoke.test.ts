@@ -299,6 +299,8 @@ describe('s.yaml’s pre-deploy store init, run as Serverless Devs runs it (sh -
     const command = init.replace(callbackEnv.TABLESTORE_ENDPOINT!, server.endpoint);
     expect(command).not.toBe(init);
     expect(existsSync(join(ROOT, 'dist/cli/bin.js')), 'the CLI is built (npm run build, the first pre-deploy action)').toBe(true);
+    // npx reuses the link it made on an earlier run, and npm sets the bin's mode only when it links it.
+    expect(statSync(join(ROOT, 'dist/cli/bin.js')).mode & 0o111, 'the built CLI is executable').toBe(0o111);
     const result = await sh('sh', ['-c', command], cleanEnv({ ...credentialEnv, npm_config_offline: 'true' }));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`ready: ${callbackEnv.UPLOAD_STORE}`);
