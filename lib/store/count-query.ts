@@ -1,4 +1,6 @@
+import { matchesQuery } from './list-query.js';
 import type { CountQuery, SourceCounts } from './port.js';
+import type { UploadRecord } from './record.js';
 
 /** The most periods one count takes: a month of hours, or nearly three years of days. */
 export const MAX_COUNT_PERIODS = 1_000;
@@ -47,4 +49,10 @@ export function periodOf(receivedAt: string, bounds: readonly string[]): number 
     else low = middle;
   }
   return low;
+}
+
+/** Counts `record` in the period of `counts` that holds it, when it is of the query's bucket and prefix. */
+export function countInPeriod(counts: SourceCounts[], record: UploadRecord, query: CountQuery): void {
+  const period = matchesQuery(record, query) ? periodOf(record.receivedAt, query.bounds) : undefined;
+  if (period !== undefined) (counts[period] as SourceCounts)[record.source]++;
 }

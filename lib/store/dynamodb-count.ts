@@ -1,5 +1,5 @@
 import { mapAtMost } from './at-most.js';
-import { checkCountQuery, periodOf, periodsOf, zeroedPeriods } from './count-query.js';
+import { checkCountQuery, countInPeriod, periodsOf, zeroedPeriods } from './count-query.js';
 import type { Item } from './dynamodb-client.js';
 import { INDEX, TIME_SHARDS, sourceShard, text } from './dynamodb-schema.js';
 import type { CountQuery, SourceCounts } from './port.js';
@@ -84,10 +84,7 @@ export async function countByPeriod(call: DynamoDbCall, table: string, query: Co
 
   const { bucket, prefix } = query;
   const counts = zeroedPeriods(bounds);
-  const tally = (record: UploadRecord) => {
-    const period = record.bucket === bucket && (!prefix || record.object.startsWith(prefix)) ? periodOf(record.receivedAt, bounds) : undefined;
-    if (period !== undefined) (counts[period] as SourceCounts)[record.source]++;
-  };
+  const tally = (record: UploadRecord) => countInPeriod(counts, record, query);
 
   if (prefix) {
     const input = between(INDEX.bucketTime, 'bucket', bucket, window.from, window.to);

@@ -1,6 +1,6 @@
 import { replaces, type Binding, type CountQuery, type CreateOutcome, type ListQuery, type SourceCounts, type StoredUpload, type UploadStore } from './port.js';
 import type { UploadRecord } from './record.js';
-import { checkCountQuery, periodOf, zeroedPeriods } from './count-query.js';
+import { checkCountQuery, countInPeriod, zeroedPeriods } from './count-query.js';
 import { checkListQuery, matchesQuery, newestFirst } from './list-query.js';
 import { checkCheckpoint } from './port.js';
 
@@ -49,10 +49,7 @@ export class MemoryStore implements UploadStore {
   async count(query: CountQuery): Promise<SourceCounts[]> {
     checkCountQuery(query);
     const counts = zeroedPeriods(query.bounds);
-    for (const { record } of this.#uploads.values()) {
-      const period = matchesQuery(record, query) ? periodOf(record.receivedAt, query.bounds) : undefined;
-      if (period !== undefined) (counts[period] as SourceCounts)[record.source]++;
-    }
+    for (const { record } of this.#uploads.values()) countInPeriod(counts, record, query);
     return counts;
   }
 
